@@ -1,0 +1,54 @@
+package io.keel.bench.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code keel} command: entry point of {@code ./keel}. */
+@Command(name = "keel",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "keel: zero-allocation kernels for the GPU host loop.",
+        subcommands = {VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class KeelCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+    }
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line; returns the exit status (0 ok, 1 failure, 2 bad arguments). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new KeelCommand());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("keel: " + ex.getMessage().lines().findFirst().orElse("bad arguments")
+                    + " (see 'keel " + subcommandPath(ex.getCommandLine()) + "--help')");
+            err.flush();
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, p) -> {
+            PrintWriter err = c.getErr();
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            err.println("keel " + c.getCommandName() + ": " + msg.lines().findFirst().orElse(msg));
+            err.flush();
+            if (System.getenv("KEEL_DEBUG") != null) {
+                ex.printStackTrace();
+            }
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static String subcommandPath(CommandLine cl) {
+        return cl.getParent() == null ? "" : cl.getCommandName() + " ";
+    }
+}

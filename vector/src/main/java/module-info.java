@@ -1,0 +1,5 @@
+/** keel vector: SIMD similarity kernels with a scalar fallback, candidate selection, retrieval. */
+module io.keel.vector {
+    requires transitive io.keel.core;
+    requires static jdk.incubator.vector;
+}
