@@ -48,7 +48,10 @@ public final class PrefixSums {
             if (v < 0) {
                 throw Checks.element("values", i, "must be >= 0", v);
             }
-            acc = Math.addExact(acc, v);
+            if (acc > Long.MAX_VALUE - v) {
+                throw Checks.element("values", i, "overflows the long prefix sum; value", v);
+            }
+            acc += v;
         }
         acc = 0;
         out[0] = 0;
