@@ -20,7 +20,7 @@ public final class ArgSort {
     private final long[] keysB;
     private final int[] idxA;
     private final int[] idxB;
-    private final int[] counts = new int[256];
+    private final int[] counts = new int[8 * 256];
 
     /** Creates a sorter for up to {@code capacity} keys per call. */
     public ArgSort(int capacity) {
@@ -42,9 +42,10 @@ public final class ArgSort {
      */
     public void sort(int[] keys, int n, int[] index, boolean descending) {
         check(keys.length, n, index);
-        final long flip = descending ? -1L : 0L;
+        // Unsigned 32-bit image: the upper four bytes are zero for every key, so they cost nothing.
+        final long flip = descending ? 0xffffffffL : 0L;
         for (int i = 0; i < n; i++) {
-            keysA[i] = (keys[i] ^ flip);
+            keysA[i] = ((keys[i] ^ Integer.MIN_VALUE) & 0xffffffffL) ^ flip;
             idxA[i] = i;
         }
         run(n, index);
@@ -99,25 +100,31 @@ public final class ArgSort {
         int[] srcI = idxA;
         int[] dstI = idxB;
         final int[] count = counts;
-        for (int shift = 0; shift < 64; shift += 8) {
-            java.util.Arrays.fill(count, 0);
-            // Bias the top byte so signed order equals unsigned digit order.
-            final long bias = shift == 56 ? Long.MIN_VALUE : 0L;
-            for (int i = 0; i < n; i++) {
-                count[(int) (((srcK[i] ^ bias) >>> shift) & 0xff)]++;
+        java.util.Arrays.fill(count, 0);
+        // One read pass builds all eight byte histograms; the top byte is biased so signed
+        // order equals unsigned digit order.
+        for (int i = 0; i < n; i++) {
+            long k = srcK[i] ^ Long.MIN_VALUE;
+            for (int b = 0; b < 8; b++) {
+                count[(b << 8) | (int) ((k >>> (b << 3)) & 0xff)]++;
             }
-            if (count[(int) (((srcK[0] ^ bias) >>> shift) & 0xff)] == n) {
-                continue;
+        }
+        final long first = srcK[0] ^ Long.MIN_VALUE;
+        for (int b = 0; b < 8; b++) {
+            final int shift = b << 3;
+            final int base = b << 8;
+            if (count[base | (int) ((first >>> shift) & 0xff)] == n) {
+                continue; // every key has the same byte here
             }
             int sum = 0;
-            for (int d = 0; d < 256; d++) {
+            for (int d = base; d < base + 256; d++) {
                 int c = count[d];
                 count[d] = sum;
                 sum += c;
             }
             for (int i = 0; i < n; i++) {
                 long k = srcK[i];
-                int at = count[(int) (((k ^ bias) >>> shift) & 0xff)]++;
+                int at = count[base | (int) (((k ^ Long.MIN_VALUE) >>> shift) & 0xff)]++;
                 dstK[at] = k;
                 dstI[at] = srcI[i];
             }

@@ -1,0 +1,94 @@
+package io.keel.bench.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KeelCommandTest {
+    /** Runs the CLI in this JVM and returns {exit code, stdout, stderr}. */
+    static Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = KeelCommand.execute(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void versionAsJson() {
+        Object[] r = run("version", "--json");
+        assertEquals(0, r[0]);
+        String json = (String) r[1];
+        assertTrue(json.startsWith("{\"keel\":\"") && json.contains("\"java\":\"25"), json);
+    }
+
+    @Test
+    void badArgumentsGiveOneLineAndExitTwo() {
+        Object[] r = run("demo", "--no-such-option");
+        assertEquals(2, r[0]);
+        String err = ((String) r[2]).strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("keel: Unknown option: '--no-such-option'"), err);
+        assertEquals(2, run("no-such-command")[0]);
+        assertEquals(2, run()[0]);
+    }
+
+    @Test
+    void everySubcommandHasHelpAndJson() {
+        picocli.CommandLine cl = new picocli.CommandLine(new KeelCommand());
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            var spec = e.getValue().getCommandSpec();
+            assertTrue(spec.findOption("--help") != null, e.getKey() + " lacks --help");
+            assertTrue(spec.findOption("--json") != null, e.getKey() + " lacks --json");
+            Object[] r = run(e.getKey(), "--help");
+            assertEquals(0, r[0], e.getKey());
+            assertTrue(((String) r[1]).contains("Usage: keel " + e.getKey()), (String) r[1]);
+        }
+    }
+
+    /**
+     * DESIGN.md contract point 7: users need no JVM flag beyond the incubator module. The demo runs
+     * every capability in a fresh JVM; any warning on stderr other than the JDK's notice that an
+     * incubator module is in use (Unsafe deprecation, add-exports/opens, illegal access) fails.
+     */
+    @Test
+    void demoInAFreshJvmPrintsNoWarnings() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), KeelCommand.class.getName(), "demo", "--json", "--quiet"));
+        Process p = new ProcessBuilder(cmd).start();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        byte[] stderr = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "demo did not finish");
+        String err = new String(stderr, StandardCharsets.UTF_8);
+        String out = new String(stdout, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), err);
+        List<String> unexpected = err.lines()
+                .filter(l -> !l.isBlank())
+                .filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector"))
+                .filter(l -> !l.contains("INFO")) // one-line log of the chosen vector implementation
+                .toList();
+        assertTrue(unexpected.isEmpty(), "unexpected stderr: " + unexpected);
+        assertTrue(out.startsWith("{") && out.contains("\"core\""), out);
+    }
+}
