@@ -1,0 +1,293 @@
+package io.keel.planners.rollout;
+
+import io.keel.core.ArgSort;
+import io.keel.core.Checks;
+import io.keel.planners.rollout.internal.SegmentCost;
+
+/**
+ * Parallelism tuning (Heddle's "how"): splits {@code G} GPUs into inference instances of the
+ * table's parallel degrees (1, 2, 4, 8 by default) and gives each instance a contiguous segment
+ * of the trajectories sorted by predicted length, longest first, minimizing the predicted
+ * makespan ({@link SegmentCost}). Long-tail trajectories get wide, low-latency instances;
+ * the bulk gets narrow, high-throughput ones. Exact, where Heddle anneals.
+ *
+ * <p>Search: at a threshold {@code T}, the fewest GPUs that cover the sorted order with groups
+ * of cost {@code <= T} is a dynamic program over start positions, {@code g(a) = min over
+ * degrees d of d + g(reach_d(a))}, where {@code reach_d(a)} is the furthest end a degree-{@code
+ * d} group from {@code a} can take; reaching furthest is optimal because covering a shorter
+ * suffix never needs more GPUs, and {@code reach_d} only moves one way, so each probe is {@code
+ * O(n * degrees)} with two pointers. A probe within {@code G} GPUs yields an upper bound (its
+ * largest group cost), one over yields a lower bound (the smallest cost that would extend a
+ * reach); bisecting between them ends at the exact optimum.
+ *
+ * <p>GPUs the optimum does not need are reported as idle ({@link Plan#idleGpus()}); the caller
+ * may add them as extra instances.
+ *
+ * <p>Threading: one thread per instance. Allocation: the constructor allocates an {@link
+ * ArgSort} and arrays sized by the capacities; {@link #plan} allocates nothing and returns a
+ * view valid until the next call. Bad input throws {@link IllegalArgumentException} before any
+ * state changes.
+ */
+public final class ParallelismPlanner {
+    private static final int NONE = Integer.MAX_VALUE / 2;
+
+    private final int maxTrajectories;
+    private final int maxGpus;
+    private final int maxBatch;
+    private final SegmentCost cost;
+    private final int[] degrees;
+    private final ArgSort sort;
+    private final int[] order;
+    private final double[] sorted;
+    private final double[] prefix;
+    private final int[] gpus;
+    private final int[] choice;
+    private final int[] reach;
+    private final int[] pointer;
+    private final Plan plan;
+    private int probes;
+
+    /**
+     * A planner for up to {@code maxTrajectories} trajectories over up to {@code maxGpus} GPUs,
+     * every instance running at most {@code maxBatch} sequences, priced by {@code table}.
+     */
+    public ParallelismPlanner(int maxTrajectories, int maxGpus, int maxBatch, DecodeTimeTable table) {
+        this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
+        this.maxGpus = Checks.positive("maxGpus", maxGpus);
+        this.maxBatch = Checks.positive("maxBatch", maxBatch);
+        cost = new SegmentCost(table, maxBatch);
+        degrees = new int[table.degreeCount()];
+        for (int d = 0; d < degrees.length; d++) {
+            degrees[d] = table.degree(d);
+        }
+        sort = new ArgSort(maxTrajectories);
+        order = new int[maxTrajectories];
+        sorted = new double[maxTrajectories];
+        prefix = new double[maxTrajectories + 1];
+        gpus = new int[maxTrajectories + 1];
+        choice = new int[maxTrajectories];
+        reach = new int[maxTrajectories];
+        pointer = new int[degrees.length];
+        plan = new Plan(maxTrajectories);
+    }
+
+    /**
+     * Plans {@code n} trajectories with {@code predictedTokens[0, n)} on {@code gpuCount} GPUs.
+     *
+     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite
+     *     lengths, or fewer GPUs than the smallest degree
+     */
+    public Plan plan(double[] predictedTokens, int n, int gpuCount) {
+        Checks.inRange("n", n, 0, maxTrajectories);
+        Checks.inRange("gpuCount", gpuCount, degrees[0], maxGpus);
+        Checks.length("predictedTokens", predictedTokens.length, n);
+        for (int i = 0; i < n; i++) {
+            double v = predictedTokens[i];
+            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
+                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
+            }
+        }
+        sort.sort(predictedTokens, n, order, true);
+        prefix[0] = 0;
+        for (int r = 0; r < n; r++) {
+            double v = predictedTokens[order[r]];
+            sorted[r] = v;
+            prefix[r + 1] = prefix[r] + v;
+        }
+        probes = 0;
+        double lo = 0.0;
+        // n degree-1 instances of one trajectory each is a start when the GPUs suffice; otherwise
+        // grow the threshold until the probe fits.
+        double hi = Double.POSITIVE_INFINITY;
+        if (n > 0) {
+            double best = Double.POSITIVE_INFINITY;
+            for (int d = 0; d < degrees.length; d++) {
+                if (degrees[d] <= gpuCount) {
+                    best = Math.min(best, cost.cost(d, maxBatch, sorted[0], sorted[0], 1));
+                }
+            }
+            lo = best;
+            hi = probe(Double.MAX_VALUE, n, gpuCount);
+        } else {
+            hi = 0.0;
+        }
+        while (lo < hi) {
+            double mid = Double.longBitsToDouble((Double.doubleToRawLongBits(lo) + Double.doubleToRawLongBits(hi)) >>> 1);
+            double bound = probe(mid, n, gpuCount);
+            if (bound <= mid) {
+                hi = bound;
+            } else {
+                lo = Math.max(lo, bound);
+            }
+        }
+        if (n > 0) {
+            probe(hi, n, gpuCount);
+        }
+        plan.fill(this, n, gpuCount, hi);
+        return plan;
+    }
+
+    /** Probes used by the last call. */
+    public int lastProbeCount() {
+        return probes;
+    }
+
+    private double probe(double t, int n, int gpuCount) {
+        probes++;
+        final double[] len = sorted;
+        final double[] pre = prefix;
+        final int[] deg = degrees;
+        final int nd = deg.length;
+        for (int d = 0; d < nd; d++) {
+            pointer[d] = n;
+        }
+        gpus[n] = 0;
+        double blocked = Double.POSITIVE_INFINITY;
+        for (int a = n - 1; a >= 0; a--) {
+            int best = NONE;
+            int bestD = -1;
+            int bestR = a;
+            final double lmax = len[a];
+            final double base = pre[a];
+            for (int d = 0; d < nd; d++) {
+                if (deg[d] > gpuCount) {
+                    continue;
+                }
+                int r = pointer[d];
+                while (r > a && cost.cost(d, maxBatch, lmax, pre[r] - base, r - a) > t) {
+                    r--;
+                }
+                pointer[d] = r;
+                if (r < n) {
+                    blocked = Math.min(blocked, cost.cost(d, maxBatch, lmax, pre[r + 1] - base, r + 1 - a));
+                }
+                if (r > a) {
+                    int g = deg[d] + gpus[r];
+                    if (g < best) {
+                        best = g;
+                        bestD = d;
+                        bestR = r;
+                    }
+                }
+            }
+            gpus[a] = best;
+            choice[a] = bestD;
+            reach[a] = bestR;
+        }
+        if (gpus[0] > gpuCount) {
+            return blocked;
+        }
+        double worst = 0.0;
+        for (int a = 0; a < n; a = reach[a]) {
+            int r = reach[a];
+            worst = Math.max(worst, cost.cost(choice[a], maxBatch, len[a], pre[r] - pre[a], r - a));
+        }
+        return worst;
+    }
+
+    /**
+     * A parallelism plan: instances in rank order (instance 0 runs the longest trajectories),
+     * each with a degree and a contiguous rank range. A view, valid until the next {@link #plan}.
+     */
+    public static final class Plan {
+        private final int[] ranked;
+        private final int[] instanceOf;
+        private final int[] degree;
+        private final int[] start;
+        private final int[] end;
+        private final double[] seconds;
+        private int n;
+        private int instances;
+        private int gpusUsed;
+        private int gpuCount;
+        private double makespan;
+
+        private Plan(int maxTrajectories) {
+            ranked = new int[maxTrajectories];
+            instanceOf = new int[maxTrajectories];
+            degree = new int[maxTrajectories];
+            start = new int[maxTrajectories];
+            end = new int[maxTrajectories];
+            seconds = new double[maxTrajectories];
+        }
+
+        private void fill(ParallelismPlanner p, int n, int gpuCount, double makespan) {
+            this.n = n;
+            this.gpuCount = gpuCount;
+            this.makespan = makespan;
+            System.arraycopy(p.order, 0, ranked, 0, n);
+            int k = 0;
+            int used = 0;
+            for (int a = 0; a < n; a = p.reach[a]) {
+                int r = p.reach[a];
+                int d = p.choice[a];
+                degree[k] = p.degrees[d];
+                start[k] = a;
+                end[k] = r;
+                seconds[k] = p.cost.cost(d, p.maxBatch, p.sorted[a], p.prefix[r] - p.prefix[a], r - a);
+                used += p.degrees[d];
+                for (int q = a; q < r; q++) {
+                    instanceOf[ranked[q]] = k;
+                }
+                k++;
+            }
+            instances = k;
+            gpusUsed = used;
+        }
+
+        /** Trajectories planned. */
+        public int trajectories() {
+            return n;
+        }
+
+        /** Instances formed. */
+        public int instances() {
+            return instances;
+        }
+
+        /** GPUs the instances use. */
+        public int gpusUsed() {
+            return gpusUsed;
+        }
+
+        /** GPUs left without an instance. */
+        public int idleGpus() {
+            return gpuCount - gpusUsed;
+        }
+
+        /** The optimal predicted makespan in seconds. */
+        public double makespanSeconds() {
+            return makespan;
+        }
+
+        /** Parallel degree of instance {@code j}. */
+        public int degree(int j) {
+            return degree[Checks.index("j", j, instances)];
+        }
+
+        /** First rank of instance {@code j}. */
+        public int segmentStart(int j) {
+            return start[Checks.index("j", j, instances)];
+        }
+
+        /** One past the last rank of instance {@code j}. */
+        public int segmentEnd(int j) {
+            return end[Checks.index("j", j, instances)];
+        }
+
+        /** Predicted seconds of instance {@code j}. */
+        public double predictedSeconds(int j) {
+            return seconds[Checks.index("j", j, instances)];
+        }
+
+        /** The trajectory at rank {@code r} (rank 0 = longest predicted). */
+        public int rankedTrajectory(int r) {
+            return ranked[Checks.index("r", r, n)];
+        }
+
+        /** The instance trajectory {@code t} runs on. */
+        public int instanceOf(int t) {
+            return instanceOf[Checks.index("t", t, n)];
+        }
+    }
+}

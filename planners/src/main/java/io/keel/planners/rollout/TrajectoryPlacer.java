@@ -1,0 +1,262 @@
+package io.keel.planners.rollout;
+
+import io.keel.core.ArgSort;
+import io.keel.core.Checks;
+import io.keel.planners.rollout.internal.SegmentCost;
+
+/**
+ * Presorted placement of trajectories on inference instances (Heddle's "where"): sort by
+ * predicted length, longest first, and cut the order into contiguous groups, one per instance,
+ * so that the predicted makespan (the largest group cost of {@link SegmentCost}: longest member
+ * times per-token time at the group's batch, or the throughput bound beyond the batch limit) is
+ * as small as possible. Long trajectories end up together on the fastest instances and short
+ * ones share the rest without slowing the tail.
+ *
+ * <p>Instances may differ in parallel degree and batch limit. They take groups in order of
+ * per-token time at batch 1, fastest first (ties by index), so the longest trajectories land on
+ * the fastest instances; for that order the result is exact (equal to the {@code O(m n^2)}
+ * dynamic program), and with identical instances it is the optimum over all contiguous
+ * partitions.
+ *
+ * <p>Search: the optimum is one of the group costs. A probe at threshold {@code T} fills
+ * instances greedily (each group grows while its cost stays {@code <= T}; costs only grow with
+ * the group, so greedy reaches furthest), which in {@code O(n + m)} either succeeds, giving an
+ * upper bound equal to its largest group cost, or fails, giving a lower bound equal to the
+ * smallest cost that would have let a group grow. Bisecting the bit patterns of the doubles
+ * between the bounds ends in at most 64 probes with the bounds equal: the exact optimum.
+ *
+ * <p>Threading: one thread per instance. Allocation: the constructor allocates an {@link
+ * ArgSort} and arrays sized by the capacities; {@link #place} allocates nothing and returns a
+ * view valid until the next call. Bad input throws {@link IllegalArgumentException} before any
+ * state changes.
+ */
+public final class TrajectoryPlacer {
+    private final int maxTrajectories;
+    private final int maxInstances;
+    private final SegmentCost cost;
+    private final ArgSort sort;
+    private final ArgSort instanceSort;
+    private final int[] order;
+    private final double[] sorted;
+    private final double[] prefix;
+    private final double[] instanceKey;
+    private final int[] instanceOrder;
+    private final int[] degreeIndex;
+    private final int[] limit;
+    private final int[] segmentEnd;
+    private final Placement placement;
+    private int probes;
+
+    /**
+     * A placer for up to {@code maxTrajectories} trajectories on {@code maxInstances}
+     * instances whose batch limits are at most {@code maxBatch}, priced by {@code table}.
+     */
+    public TrajectoryPlacer(int maxTrajectories, int maxInstances, int maxBatch, DecodeTimeTable table) {
+        this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
+        this.maxInstances = Checks.positive("maxInstances", maxInstances);
+        cost = new SegmentCost(table, maxBatch);
+        sort = new ArgSort(maxTrajectories);
+        instanceSort = new ArgSort(maxInstances);
+        order = new int[maxTrajectories];
+        sorted = new double[maxTrajectories];
+        prefix = new double[maxTrajectories + 1];
+        instanceKey = new double[maxInstances];
+        instanceOrder = new int[maxInstances];
+        degreeIndex = new int[maxInstances];
+        limit = new int[maxInstances];
+        segmentEnd = new int[maxInstances];
+        placement = new Placement(maxTrajectories, maxInstances);
+    }
+
+    /**
+     * Places {@code n} trajectories with {@code predictedTokens[0, n)} on {@code m} instances,
+     * instance {@code j} having parallel degree {@code degrees[j]} (a degree of the table) and
+     * batch limit {@code maxBatch[j]}.
+     *
+     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite
+     *     lengths, degrees missing from the table or batch limits outside {@code [1, maxBatch]}
+     */
+    public Placement place(double[] predictedTokens, int n, int[] degrees, int[] maxBatch, int m) {
+        Checks.inRange("n", n, 0, maxTrajectories);
+        Checks.inRange("m", m, 1, maxInstances);
+        Checks.length("predictedTokens", predictedTokens.length, n);
+        Checks.length("degrees", degrees.length, m);
+        Checks.length("maxBatch", maxBatch.length, m);
+        for (int i = 0; i < n; i++) {
+            double v = predictedTokens[i];
+            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
+                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
+            }
+        }
+        final DecodeTimeTable table = cost.table();
+        for (int j = 0; j < m; j++) {
+            if (table.degreeIndex(degrees[j]) < 0) {
+                throw Checks.element("degrees", j, "is not a degree of the decode-time table", degrees[j]);
+            }
+            if (maxBatch[j] < 1 || maxBatch[j] > cost.maxBatch()) {
+                throw Checks.element("maxBatch", j, "must be in [1, " + cost.maxBatch() + "]", maxBatch[j]);
+            }
+        }
+
+        for (int j = 0; j < m; j++) {
+            instanceKey[j] = cost.secondsPerToken(table.degreeIndex(degrees[j]), 1);
+        }
+        instanceSort.sort(instanceKey, m, instanceOrder, false);
+        for (int p = 0; p < m; p++) {
+            int j = instanceOrder[p];
+            degreeIndex[p] = table.degreeIndex(degrees[j]);
+            limit[p] = maxBatch[j];
+        }
+        sort.sort(predictedTokens, n, order, true);
+        prefix[0] = 0;
+        for (int r = 0; r < n; r++) {
+            double v = predictedTokens[order[r]];
+            sorted[r] = v;
+            prefix[r + 1] = prefix[r] + v;
+        }
+
+        probes = 0;
+        double hi = n == 0 ? 0.0 : cost.cost(degreeIndex[0], limit[0], sorted[0], prefix[n], n);
+        double fastest = Double.POSITIVE_INFINITY;
+        for (int p = 0; p < m; p++) {
+            fastest = Math.min(fastest, cost.secondsPerToken(degreeIndex[p], 1));
+        }
+        double lo = n == 0 ? 0.0 : Math.min(hi, sorted[0] * fastest);
+        while (lo < hi) {
+            double mid = Double.longBitsToDouble((Double.doubleToRawLongBits(lo) + Double.doubleToRawLongBits(hi)) >>> 1);
+            double bound = probe(mid, n, m);
+            if (bound <= mid) {
+                hi = bound;
+            } else {
+                lo = Math.max(lo, bound);
+            }
+        }
+        probe(hi, n, m);
+        placement.fill(this, n, m, hi);
+        return placement;
+    }
+
+    /** Probes used by the last call (for benchmarks and tests). */
+    public int lastProbeCount() {
+        return probes;
+    }
+
+    /**
+     * Greedy fill at threshold {@code t}: returns the largest group cost (<= t) when every
+     * trajectory fits, otherwise the smallest cost above {@code t} that blocked a group.
+     */
+    private double probe(double t, int n, int m) {
+        probes++;
+        final double[] len = sorted;
+        final double[] pre = prefix;
+        int a = 0;
+        double worst = 0.0;
+        double blocked = Double.POSITIVE_INFINITY;
+        for (int p = 0; p < m; p++) {
+            final int d = degreeIndex[p];
+            final int lim = limit[p];
+            int b = a;
+            double c = 0.0;
+            if (a < n) {
+                final double lmax = len[a];
+                final double base = pre[a];
+                while (b < n) {
+                    double next = cost.cost(d, lim, lmax, pre[b + 1] - base, b + 1 - a);
+                    if (next > t) {
+                        blocked = Math.min(blocked, next);
+                        break;
+                    }
+                    c = next;
+                    b++;
+                }
+            }
+            worst = Math.max(worst, c);
+            segmentEnd[p] = b;
+            a = b;
+        }
+        return a == n ? worst : blocked;
+    }
+
+    /**
+     * A placement: trajectories in rank order (longest predicted first) and, per instance, the
+     * contiguous rank range it runs. A view, valid until the next {@link #place}.
+     */
+    public static final class Placement {
+        private final int[] ranked;
+        private final int[] instanceOf;
+        private final int[] start;
+        private final int[] end;
+        private final double[] seconds;
+        private int n;
+        private int m;
+        private double makespan;
+
+        private Placement(int maxTrajectories, int maxInstances) {
+            ranked = new int[maxTrajectories];
+            instanceOf = new int[maxTrajectories];
+            start = new int[maxInstances];
+            end = new int[maxInstances];
+            seconds = new double[maxInstances];
+        }
+
+        private void fill(TrajectoryPlacer p, int n, int m, double makespan) {
+            this.n = n;
+            this.m = m;
+            this.makespan = makespan;
+            System.arraycopy(p.order, 0, ranked, 0, n);
+            int a = 0;
+            for (int q = 0; q < m; q++) {
+                int j = p.instanceOrder[q];
+                int b = p.segmentEnd[q];
+                start[j] = a;
+                end[j] = b;
+                seconds[j] = b == a ? 0.0
+                        : p.cost.cost(p.degreeIndex[q], p.limit[q], p.sorted[a], p.prefix[b] - p.prefix[a], b - a);
+                for (int r = a; r < b; r++) {
+                    instanceOf[ranked[r]] = j;
+                }
+                a = b;
+            }
+        }
+
+        /** Trajectories placed. */
+        public int trajectories() {
+            return n;
+        }
+
+        /** Instances. */
+        public int instances() {
+            return m;
+        }
+
+        /** The optimal predicted makespan in seconds. */
+        public double makespanSeconds() {
+            return makespan;
+        }
+
+        /** The trajectory at rank {@code r} (rank 0 = longest predicted). */
+        public int rankedTrajectory(int r) {
+            return ranked[Checks.index("r", r, n)];
+        }
+
+        /** The instance trajectory {@code t} runs on. */
+        public int instanceOf(int t) {
+            return instanceOf[Checks.index("t", t, n)];
+        }
+
+        /** First rank instance {@code j} runs. */
+        public int segmentStart(int j) {
+            return start[Checks.index("j", j, m)];
+        }
+
+        /** One past the last rank instance {@code j} runs ({@code == start} when idle). */
+        public int segmentEnd(int j) {
+            return end[Checks.index("j", j, m)];
+        }
+
+        /** Predicted seconds of instance {@code j}'s group. */
+        public double predictedSeconds(int j) {
+            return seconds[Checks.index("j", j, m)];
+        }
+    }
+}
