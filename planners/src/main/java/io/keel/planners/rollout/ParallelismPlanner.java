@@ -33,7 +33,7 @@ public final class ParallelismPlanner {
 
     private final int maxTrajectories;
     private final int maxGpus;
-    private final int maxBatch;
+    private final int[] limit;
     private final SegmentCost cost;
     private final int[] degrees;
     private final ArgSort sort;
@@ -52,10 +52,28 @@ public final class ParallelismPlanner {
      * every instance running at most {@code maxBatch} sequences, priced by {@code table}.
      */
     public ParallelismPlanner(int maxTrajectories, int maxGpus, int maxBatch, DecodeTimeTable table) {
+        this(maxTrajectories, maxGpus, uniform(Checks.notNull("table", table), Checks.positive("maxBatch", maxBatch)), table);
+    }
+
+    /**
+     * As {@link #ParallelismPlanner(int, int, int, DecodeTimeTable)} with a batch limit per
+     * degree column of the table ({@code maxBatchPerDegree[i]} for {@code table.degree(i)}): wider
+     * instances hold more KV cache, so they usually run more sequences at once.
+     */
+    public ParallelismPlanner(int maxTrajectories, int maxGpus, int[] maxBatchPerDegree, DecodeTimeTable table) {
         this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
         this.maxGpus = Checks.positive("maxGpus", maxGpus);
-        this.maxBatch = Checks.positive("maxBatch", maxBatch);
-        cost = new SegmentCost(table, maxBatch);
+        Checks.notNull("table", table);
+        Checks.sameLength("maxBatchPerDegree", maxBatchPerDegree.length, table.degreeCount());
+        int most = 1;
+        for (int i = 0; i < maxBatchPerDegree.length; i++) {
+            if (maxBatchPerDegree[i] < 1) {
+                throw Checks.element("maxBatchPerDegree", i, "must be >= 1", maxBatchPerDegree[i]);
+            }
+            most = Math.max(most, maxBatchPerDegree[i]);
+        }
+        limit = maxBatchPerDegree.clone();
+        cost = new SegmentCost(table, most);
         degrees = new int[table.degreeCount()];
         for (int d = 0; d < degrees.length; d++) {
             degrees[d] = table.degree(d);
@@ -69,6 +87,12 @@ public final class ParallelismPlanner {
         reach = new int[maxTrajectories];
         pointer = new int[degrees.length];
         plan = new Plan(maxTrajectories);
+    }
+
+    private static int[] uniform(DecodeTimeTable table, int maxBatch) {
+        int[] l = new int[table.degreeCount()];
+        java.util.Arrays.fill(l, maxBatch);
+        return l;
     }
 
     /**
@@ -103,7 +127,7 @@ public final class ParallelismPlanner {
             double best = Double.POSITIVE_INFINITY;
             for (int d = 0; d < degrees.length; d++) {
                 if (degrees[d] <= gpuCount) {
-                    best = Math.min(best, cost.cost(d, maxBatch, sorted[0], sorted[0], 1));
+                    best = Math.min(best, cost.cost(d, limit[d], sorted[0], sorted[0], 1));
                 }
             }
             lo = best;
@@ -154,12 +178,12 @@ public final class ParallelismPlanner {
                     continue;
                 }
                 int r = pointer[d];
-                while (r > a && cost.cost(d, maxBatch, lmax, pre[r] - base, r - a) > t) {
+                while (r > a && cost.cost(d, limit[d], lmax, pre[r] - base, r - a) > t) {
                     r--;
                 }
                 pointer[d] = r;
                 if (r < n) {
-                    blocked = Math.min(blocked, cost.cost(d, maxBatch, lmax, pre[r + 1] - base, r + 1 - a));
+                    blocked = Math.min(blocked, cost.cost(d, limit[d], lmax, pre[r + 1] - base, r + 1 - a));
                 }
                 if (r > a) {
                     int g = deg[d] + gpus[r];
@@ -180,7 +204,7 @@ public final class ParallelismPlanner {
         double worst = 0.0;
         for (int a = 0; a < n; a = reach[a]) {
             int r = reach[a];
-            worst = Math.max(worst, cost.cost(choice[a], maxBatch, len[a], pre[r] - pre[a], r - a));
+            worst = Math.max(worst, cost.cost(choice[a], limit[choice[a]], len[a], pre[r] - pre[a], r - a));
         }
         return worst;
     }
@@ -224,7 +248,7 @@ public final class ParallelismPlanner {
                 degree[k] = p.degrees[d];
                 start[k] = a;
                 end[k] = r;
-                seconds[k] = p.cost.cost(d, p.maxBatch, p.sorted[a], p.prefix[r] - p.prefix[a], r - a);
+                seconds[k] = p.cost.cost(d, p.limit[d], p.sorted[a], p.prefix[r] - p.prefix[a], r - a);
                 used += p.degrees[d];
                 for (int q = a; q < r; q++) {
                     instanceOf[ranked[q]] = k;

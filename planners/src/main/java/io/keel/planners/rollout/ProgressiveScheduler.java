@@ -119,19 +119,19 @@ public final class ProgressiveScheduler {
     }
 
     /**
-     * The running id to preempt at {@code nowSeconds}: the running one with the shortest
-     * prediction, when the best waiting one's aged priority exceeds its prediction by more than
-     * {@code margin} (relative, >= 0); otherwise -1.
+     * The running id to preempt: the running one with the shortest prediction, when the next
+     * waiting one's prediction exceeds it by more than {@code margin} (relative, >= 0);
+     * otherwise -1. Aging orders the queue but does not preempt: a preempted trajectory that
+     * aged its way back could otherwise preempt its preemptor, and so on.
      */
-    public int preemptionVictim(double nowSeconds, double margin) {
+    public int preemptionVictim(double margin) {
         Checks.inRange("margin", margin, 0.0, Double.MAX_VALUE);
         int w = waiting.peek();
         int r = running.peek();
         if (w < 0 || r < 0) {
             return -1;
         }
-        double priority = predicted[w] + aging * Math.max(0.0, nowSeconds - enqueuedAt[w]);
-        return priority > predicted[r] * (1.0 + margin) ? r : -1;
+        return predicted[w] > predicted[r] * (1.0 + margin) ? r : -1;
     }
 
     /** Moves running {@code id} back to waiting, enqueued at {@code nowSeconds}. */

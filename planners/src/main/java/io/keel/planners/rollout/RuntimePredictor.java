@@ -20,8 +20,9 @@ import io.keel.core.Checks;
  *
  * <p>The predictor grades itself: every prediction is kept by step index (the number of steps
  * done when it was made), and {@link #quality()} reports per step index the tail-20% recall
- * and the Pearson correlation of predicted against actual total tokens over the completed
- * trajectories that were still running at that step.
+ * (among the trajectories still running at that step, and over the whole rollout with finished
+ * ones at their known length) and the Pearson correlation of predicted against actual total
+ * tokens.
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates history rings
  * of {@code historyPerGroup} per group, per-trajectory state, a {@code maxTrackedSteps x
@@ -285,6 +286,7 @@ public final class RuntimePredictor {
      */
     public final class Quality {
         private final double[] recall = new double[maxTrackedSteps];
+        private final double[] populationRecall = new double[maxTrackedSteps];
         private final double[] pearson = new double[maxTrackedSteps];
         private final int[] samples = new int[maxTrackedSteps];
         private final double[] actual = new double[maxTrajectories];
@@ -307,7 +309,17 @@ public final class RuntimePredictor {
             return samples[Checks.index("k", k, maxTrackedSteps)];
         }
 
-        /** Tail-20% recall at step index {@code k}; NaN with fewer than 5 samples. */
+        /**
+         * Tail-20% recall at step index {@code k} over the whole rollout: the actual longest 20%
+         * of all completed trajectories against the top 20% when trajectories still running at
+         * {@code k} are ranked by their prediction then and those already finished by their
+         * known length. NaN with fewer than 5 samples.
+         */
+        public double populationTailRecall(int k) {
+            return populationRecall[Checks.index("k", k, maxTrackedSteps)];
+        }
+
+        /** Tail-20% recall at step index {@code k} among the trajectories still running then; NaN with fewer than 5 samples. */
         public double tailRecall(int k) {
             return recall[Checks.index("k", k, maxTrackedSteps)];
         }
@@ -319,38 +331,54 @@ public final class RuntimePredictor {
 
         private void compute() {
             for (int k = 0; k < maxTrackedSteps; k++) {
-                int n = 0;
-                final int row = k * maxTrajectories;
-                for (int t = 0; t < maxTrajectories; t++) {
-                    float p = predictions[row + t];
-                    if (state[t] == 2 && !Float.isNaN(p)) {
-                        actual[n] = actualTokens[t];
-                        predicted[n] = p;
-                        n++;
-                    }
-                }
+                int n = collect(k, false);
                 samples[k] = n;
-                if (n < MIN_QUALITY_SAMPLES) {
-                    recall[k] = Double.NaN;
-                    pearson[k] = Double.NaN;
+                recall[k] = n < MIN_QUALITY_SAMPLES ? Double.NaN : recall(n);
+                pearson[k] = n < MIN_QUALITY_SAMPLES ? Double.NaN : correlation(n);
+                int all = collect(k, true);
+                populationRecall[k] = all < MIN_QUALITY_SAMPLES ? Double.NaN : recall(all);
+            }
+        }
+
+        /** Gathers (actual, predicted) pairs at step index k; finished ones count as exact when asked. */
+        private int collect(int k, boolean includeFinished) {
+            int n = 0;
+            final int row = k * maxTrajectories;
+            for (int t = 0; t < maxTrajectories; t++) {
+                if (state[t] != 2) {
                     continue;
                 }
-                int q = (n + 4) / 5;
-                epoch++;
-                sort.sort(actual, n, order, true);
-                for (int i = 0; i < q; i++) {
-                    mark[order[i]] = epoch;
+                float p = predictions[row + t];
+                double v;
+                if (!Float.isNaN(p)) {
+                    v = p;
+                } else if (includeFinished && steps[t] <= k) {
+                    v = actualTokens[t];
+                } else {
+                    continue;
                 }
-                sort.sort(predicted, n, order, true);
-                int hit = 0;
-                for (int i = 0; i < q; i++) {
-                    if (mark[order[i]] == epoch) {
-                        hit++;
-                    }
-                }
-                recall[k] = (double) hit / q;
-                pearson[k] = correlation(n);
+                actual[n] = actualTokens[t];
+                predicted[n] = v;
+                n++;
             }
+            return n;
+        }
+
+        private double recall(int n) {
+            int q = (n + 4) / 5;
+            epoch++;
+            sort.sort(actual, n, order, true);
+            for (int i = 0; i < q; i++) {
+                mark[order[i]] = epoch;
+            }
+            sort.sort(predicted, n, order, true);
+            int hit = 0;
+            for (int i = 0; i < q; i++) {
+                if (mark[order[i]] == epoch) {
+                    hit++;
+                }
+            }
+            return (double) hit / q;
         }
 
         private double correlation(int n) {

@@ -184,7 +184,8 @@ class PlacementTest {
     @Test
     void parallelismMatchesQuadraticDp() {
         SplittableRandom rnd = new SplittableRandom(5);
-        ParallelismPlanner planner = new ParallelismPlanner(60, 24, 16, TABLE);
+        int[] limits = {3, 6, 12, 16};
+        ParallelismPlanner planner = new ParallelismPlanner(60, 24, limits, TABLE);
         SegmentCost cost = new SegmentCost(TABLE, 16);
         for (int trial = 0; trial < 200; trial++) {
             int n = rnd.nextInt(61);
@@ -192,7 +193,7 @@ class PlacementTest {
             double[] v = lengths(rnd, n);
             ParallelismPlanner.Plan p = planner.plan(v, n, g);
             double[] sorted = Arrays.stream(v).map(x -> -x).sorted().map(x -> -x).toArray();
-            assertEquals(QuadraticPartitionDp.parallelismMakespan(cost, sorted, n, g, 16), p.makespanSeconds(), "trial " + trial);
+            assertEquals(QuadraticPartitionDp.parallelismMakespan(cost, sorted, n, g, limits), p.makespanSeconds(), "trial " + trial);
             assertTrue(p.gpusUsed() <= g);
             int covered = 0;
             double worst = 0;

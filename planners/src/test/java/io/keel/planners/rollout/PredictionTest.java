@@ -86,6 +86,8 @@ class PredictionTest {
         assertEquals(1.0, q.tailRecall(0), 1e-12);
         assertTrue(q.pearson(0) > 0.95);
         assertEquals(1.0, q.tailRecall(1), 1e-12);
+        assertEquals(1.0, q.populationTailRecall(3), 1e-12);
+        assertEquals(n, q.samples(0));
     }
 
     @Test

@@ -41,8 +41,8 @@ class SchedulingTest {
         s.enqueue(0, 100, 0);
         s.pollNext();
         s.enqueue(1, 150, 1);
-        assertEquals(-1, s.preemptionVictim(1, 0.6));
-        assertEquals(0, s.preemptionVictim(1, 0.4));
+        assertEquals(-1, s.preemptionVictim(0.6));
+        assertEquals(0, s.preemptionVictim(0.4));
         s.preempt(0, 2);
         assertTrue(s.isWaiting(0));
         assertEquals(1, s.pollNext());
@@ -80,7 +80,7 @@ class SchedulingTest {
             if (s.waitingCount() > 600) {
                 s.pollNext();
             }
-            s.preemptionVictim(now[0], 0.2);
+            s.preemptionVictim(0.2);
         });
     }
 

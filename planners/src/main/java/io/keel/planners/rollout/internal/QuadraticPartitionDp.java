@@ -56,7 +56,7 @@ public final class QuadraticPartitionDp {
      * contiguous groups, each on an instance of a table degree, using at most {@code gpus} GPUs
      * in total. {@code O(gpus * n^2 * degrees)}.
      */
-    public static double parallelismMakespan(SegmentCost cost, double[] sortedDesc, int n, int gpus, int maxBatch) {
+    public static double parallelismMakespan(SegmentCost cost, double[] sortedDesc, int n, int gpus, int[] maxBatch) {
         double[] prefix = new double[n + 1];
         for (int i = 0; i < n; i++) {
             prefix[i + 1] = prefix[i] + sortedDesc[i];
@@ -75,7 +75,7 @@ public final class QuadraticPartitionDp {
                     }
                     for (int k = 0; k < i; k++) {
                         double v = Math.max(dp[g - deg][k],
-                                cost.cost(d, maxBatch, sortedDesc[k], prefix[i] - prefix[k], i - k));
+                                cost.cost(d, maxBatch[d], sortedDesc[k], prefix[i] - prefix[k], i - k));
                         if (v < best) {
                             best = v;
                         }
