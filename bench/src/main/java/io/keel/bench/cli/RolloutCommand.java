@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
 @Command(name = "rollout", mixinStandardHelpOptions = true,
         description = "Simulate an agentic rollout: fcfs / sticky baselines vs keel's rollout planners.")
 public final class RolloutCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     JsonOption output;
 
@@ -55,15 +58,18 @@ public final class RolloutCommand implements Runnable {
     @Override
     public void run() {
         if (trajectories < 16 || trajectories > 1 << 16) {
-            throw new IllegalArgumentException("--trajectories must be in [16, 65536], was " + trajectories);
+            throw bad("--trajectories must be in [16, 65536], was " + trajectories);
         }
         List<Policy> policies = switch (policy) {
             case "all" -> List.of(Policy.fcfs(), Policy.sticky(), Policy.keel());
             case "fcfs" -> List.of(Policy.fcfs());
             case "sticky" -> List.of(Policy.sticky());
             case "keel" -> List.of(Policy.keel());
-            default -> throw new IllegalArgumentException("--policy must be all, fcfs, sticky or keel, was " + policy);
+            default -> throw bad("--policy must be all, fcfs, sticky or keel, was " + policy);
         };
+        if (gpus <= 0 || instances <= 0 || gpus % instances != 0 || gpus / instances > 8) {
+            throw bad("--gpus (" + gpus + ") must be 1, 2, 4 or 8 times --instances (" + instances + ")");
+        }
         RolloutConfig cfg = RolloutConfig.defaults(gpus, instances);
         if (decodeTable != null) {
             try {
@@ -74,6 +80,10 @@ public final class RolloutCommand implements Runnable {
         }
         Map<String, Object> r = simulate(trajectories, cfg, seed, policies, ablations);
         Report.print(System.out, r, output.json());
+    }
+
+    private picocli.CommandLine.ParameterException bad(String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /** Runs the policies and builds the report (shared with the demo section). */

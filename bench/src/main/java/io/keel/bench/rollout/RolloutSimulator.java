@@ -317,6 +317,11 @@ public final class RolloutSimulator {
         if (finished != n) {
             throw new IllegalStateException("simulation stalled: " + finished + " of " + n + " trajectories finished");
         }
+        for (int t = 0; t < n; t++) {
+            if (generated[t] != w.totalTokens(t) || step[t] != w.steps(t)) {
+                throw new IllegalStateException("trajectory " + t + " generated " + generated[t] + " of " + w.totalTokens(t) + " tokens");
+            }
+        }
     }
 
     private void onReady(int t, double now) {
