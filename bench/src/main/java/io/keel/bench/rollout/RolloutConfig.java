@@ -34,7 +34,7 @@ public record RolloutConfig(DecodeTimeTable table, int gpus, int instances, int 
      */
     public static RolloutConfig defaults(int gpus, int instances) {
         return new RolloutConfig(DecodeTimeTable.llama2_70bH100(), gpus, instances, 256, 200_000,
-                2_800, 327_680, 25e9, 10, 32, 1.0, 10);
+                2_800, 327_680, 25e9, 10, 32, Double.POSITIVE_INFINITY, 10);
     }
 
     /** The same with another decode-time table. */

@@ -173,19 +173,19 @@ public final class RolloutSimulator {
         int[] degrees;
         DecodeTimeTable table = cfg.table();
         int[] limitPerDegree = new int[table.degreeCount()];
+        long[] kvPerDegree = new long[table.degreeCount()];
+        for (int d = 0; d < limitPerDegree.length; d++) {
+            limitPerDegree[d] = maxBatch;
+            kvPerDegree[d] = cfg.kvTokensPerGpu() * table.degree(d);
+        }
         if (keel) {
-            // What fits in KV memory: contexts average the prompt plus half the expected output.
-            double context = w.params().promptTokens() + (policy.history() ? meanTotal / 2 : 0.0);
-            for (int d = 0; d < limitPerDegree.length; d++) {
-                long fit = Math.round(cfg.kvTokensPerGpu() * table.degree(d) / context);
-                limitPerDegree[d] = (int) Math.max(1, Math.min(maxBatch, fit));
-            }
             for (int t = 0; t < n; t++) {
                 predicted[t] = Math.max(1.0, predicted[t]);
             }
         }
         if (keel && policy.parallelism()) {
-            ParallelismPlanner planner = new ParallelismPlanner(n, gpus, limitPerDegree, table);
+            ParallelismPlanner planner = new ParallelismPlanner(n, gpus, limitPerDegree, kvPerDegree,
+                    w.params().promptTokens(), table);
             ParallelismPlanner.Plan plan = planner.plan(predicted, n, gpus);
             int extra = table.degreeIndex(1) >= 0 ? plan.idleGpus() : 0;
             degrees = new int[plan.instances() + extra];
@@ -207,7 +207,7 @@ public final class RolloutSimulator {
                     limits[j] = limitPerDegree[table.degreeIndex(degree[j])];
                 }
                 TrajectoryPlacer placer = new TrajectoryPlacer(n, m, maxBatch, cfg.table());
-                TrajectoryPlacer.Placement pl = placer.place(predicted, n, degree, limits, m);
+                TrajectoryPlacer.Placement pl = placer.place(predicted, n, degree, limits, kvCap, w.params().promptTokens(), m);
                 for (int t = 0; t < n; t++) {
                     setHome(t, pl.instanceOf(t));
                 }
@@ -480,7 +480,7 @@ public final class RolloutSimulator {
             long want = ctx[t] + w.stepTokens(t, step[t]);
             boolean fits = runCount[j] < maxBatch && (runCount[j] == 0 || kvUsed[j] + want <= kvCap[j]);
             if (!fits) {
-                if (sched != null) {
+                if (sched != null && cfg.preemptionMargin() < Double.POSITIVE_INFINITY) {
                     int victim = sched[j].preemptionVictim(cfg.preemptionMargin());
                     if (victim >= 0 && !preempted[victim]) {
                         preempt(j, victim, now);

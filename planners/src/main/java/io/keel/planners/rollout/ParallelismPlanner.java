@@ -34,12 +34,15 @@ public final class ParallelismPlanner {
     private final int maxTrajectories;
     private final int maxGpus;
     private final int[] limit;
+    private final double[] kv;
+    private final double context;
     private final SegmentCost cost;
     private final int[] degrees;
     private final ArgSort sort;
     private final int[] order;
     private final double[] sorted;
     private final double[] prefix;
+    private final double[] squares;
     private final int[] gpus;
     private final int[] choice;
     private final int[] reach;
@@ -61,6 +64,18 @@ public final class ParallelismPlanner {
      * instances hold more KV cache, so they usually run more sequences at once.
      */
     public ParallelismPlanner(int maxTrajectories, int maxGpus, int[] maxBatchPerDegree, DecodeTimeTable table) {
+        this(maxTrajectories, maxGpus, maxBatchPerDegree, null, 0.0, table);
+    }
+
+    /**
+     * As {@link #ParallelismPlanner(int, int, int[], DecodeTimeTable)} with a KV-cache budget per
+     * degree column ({@code kvTokensPerDegree[i]} tokens for an instance of {@code
+     * table.degree(i)}; 0 or {@code null}: unbounded), every trajectory starting from {@code
+     * contextTokens} tokens: groups whose members cannot share the memory are priced by the
+     * memory bound of {@link SegmentCost}.
+     */
+    public ParallelismPlanner(int maxTrajectories, int maxGpus, int[] maxBatchPerDegree, long[] kvTokensPerDegree,
+                              double contextTokens, DecodeTimeTable table) {
         this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
         this.maxGpus = Checks.positive("maxGpus", maxGpus);
         Checks.notNull("table", table);
@@ -73,6 +88,17 @@ public final class ParallelismPlanner {
             most = Math.max(most, maxBatchPerDegree[i]);
         }
         limit = maxBatchPerDegree.clone();
+        kv = new double[maxBatchPerDegree.length];
+        if (kvTokensPerDegree != null) {
+            Checks.sameLength("kvTokensPerDegree", kvTokensPerDegree.length, table.degreeCount());
+            for (int i = 0; i < kv.length; i++) {
+                if (kvTokensPerDegree[i] < 0) {
+                    throw Checks.element("kvTokensPerDegree", i, "must be >= 0", kvTokensPerDegree[i]);
+                }
+                kv[i] = kvTokensPerDegree[i];
+            }
+        }
+        context = Checks.inRange("contextTokens", contextTokens, 0.0, Double.MAX_VALUE);
         cost = new SegmentCost(table, most);
         degrees = new int[table.degreeCount()];
         for (int d = 0; d < degrees.length; d++) {
@@ -82,6 +108,7 @@ public final class ParallelismPlanner {
         order = new int[maxTrajectories];
         sorted = new double[maxTrajectories];
         prefix = new double[maxTrajectories + 1];
+        squares = new double[maxTrajectories + 1];
         gpus = new int[maxTrajectories + 1];
         choice = new int[maxTrajectories];
         reach = new int[maxTrajectories];
@@ -113,10 +140,12 @@ public final class ParallelismPlanner {
         }
         sort.sort(predictedTokens, n, order, true);
         prefix[0] = 0;
+        squares[0] = 0;
         for (int r = 0; r < n; r++) {
             double v = predictedTokens[order[r]];
             sorted[r] = v;
             prefix[r + 1] = prefix[r] + v;
+            squares[r + 1] = squares[r] + v * v;
         }
         probes = 0;
         double lo = 0.0;
@@ -127,7 +156,7 @@ public final class ParallelismPlanner {
             double best = Double.POSITIVE_INFINITY;
             for (int d = 0; d < degrees.length; d++) {
                 if (degrees[d] <= gpuCount) {
-                    best = Math.min(best, cost.cost(d, limit[d], sorted[0], sorted[0], 1));
+                    best = Math.min(best, groupCost(d, 0, 1));
                 }
             }
             lo = best;
@@ -160,6 +189,7 @@ public final class ParallelismPlanner {
         probes++;
         final double[] len = sorted;
         final double[] pre = prefix;
+        final double[] sq = squares;
         final int[] deg = degrees;
         final int nd = deg.length;
         for (int d = 0; d < nd; d++) {
@@ -173,17 +203,19 @@ public final class ParallelismPlanner {
             int bestR = a;
             final double lmax = len[a];
             final double base = pre[a];
+            final double baseSq = sq[a];
             for (int d = 0; d < nd; d++) {
                 if (deg[d] > gpuCount) {
                     continue;
                 }
                 int r = pointer[d];
-                while (r > a && cost.cost(d, limit[d], lmax, pre[r] - base, r - a) > t) {
+                while (r > a && cost.cost(d, limit[d], kv[d], context, lmax, pre[r] - base, sq[r] - baseSq, r - a) > t) {
                     r--;
                 }
                 pointer[d] = r;
                 if (r < n) {
-                    blocked = Math.min(blocked, cost.cost(d, limit[d], lmax, pre[r + 1] - base, r + 1 - a));
+                    blocked = Math.min(blocked,
+                            cost.cost(d, limit[d], kv[d], context, lmax, pre[r + 1] - base, sq[r + 1] - baseSq, r + 1 - a));
                 }
                 if (r > a) {
                     int g = deg[d] + gpus[r];
@@ -204,9 +236,14 @@ public final class ParallelismPlanner {
         double worst = 0.0;
         for (int a = 0; a < n; a = reach[a]) {
             int r = reach[a];
-            worst = Math.max(worst, cost.cost(choice[a], limit[choice[a]], len[a], pre[r] - pre[a], r - a));
+            worst = Math.max(worst, groupCost(choice[a], a, r));
         }
         return worst;
+    }
+
+    /** Cost of ranks {@code [a, b)} on an instance of degree column {@code d}. */
+    private double groupCost(int d, int a, int b) {
+        return cost.cost(d, limit[d], kv[d], context, sorted[a], prefix[b] - prefix[a], squares[b] - squares[a], b - a);
     }
 
     /**
@@ -248,7 +285,7 @@ public final class ParallelismPlanner {
                 degree[k] = p.degrees[d];
                 start[k] = a;
                 end[k] = r;
-                seconds[k] = p.cost.cost(d, p.limit[d], p.sorted[a], p.prefix[r] - p.prefix[a], r - a);
+                seconds[k] = p.groupCost(d, a, r);
                 used += p.degrees[d];
                 for (int q = a; q < r; q++) {
                     instanceOf[ranked[q]] = k;

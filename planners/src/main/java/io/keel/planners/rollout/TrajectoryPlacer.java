@@ -24,6 +24,9 @@ import io.keel.planners.rollout.internal.SegmentCost;
  * upper bound equal to its largest group cost, or fails, giving a lower bound equal to the
  * smallest cost that would have let a group grow. Bisecting the bit patterns of the doubles
  * between the bounds ends in at most 64 probes with the bounds equal: the exact optimum.
+ * Among the optimal placements, the groups are then balanced toward a token share proportional
+ * to instance speed (see {@code balance}), so no instance idles because another was packed to the
+ * makespan.
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates an {@link
  * ArgSort} and arrays sized by the capacities; {@link #place} allocates nothing and returns a
@@ -39,11 +42,15 @@ public final class TrajectoryPlacer {
     private final int[] order;
     private final double[] sorted;
     private final double[] prefix;
+    private final double[] squares;
+    private final double[] kv;
+    private double context;
     private final double[] instanceKey;
     private final int[] instanceOrder;
     private final int[] degreeIndex;
     private final int[] limit;
     private final int[] segmentEnd;
+    private final int[] minEnd;
     private final Placement placement;
     private int probes;
 
@@ -60,11 +67,14 @@ public final class TrajectoryPlacer {
         order = new int[maxTrajectories];
         sorted = new double[maxTrajectories];
         prefix = new double[maxTrajectories + 1];
+        squares = new double[maxTrajectories + 1];
+        kv = new double[maxInstances];
         instanceKey = new double[maxInstances];
         instanceOrder = new int[maxInstances];
         degreeIndex = new int[maxInstances];
         limit = new int[maxInstances];
         segmentEnd = new int[maxInstances];
+        minEnd = new int[maxInstances];
         placement = new Placement(maxTrajectories, maxInstances);
     }
 
@@ -77,6 +87,17 @@ public final class TrajectoryPlacer {
      *     lengths, degrees missing from the table or batch limits outside {@code [1, maxBatch]}
      */
     public Placement place(double[] predictedTokens, int n, int[] degrees, int[] maxBatch, int m) {
+        return place(predictedTokens, n, degrees, maxBatch, null, 0.0, m);
+    }
+
+    /**
+     * As {@link #place(double[], int, int[], int[], int)} with a KV-cache budget per instance:
+     * {@code kvTokens[j]} tokens of cache ({@code 0}: unbounded; {@code null}: all unbounded),
+     * every trajectory starting from {@code contextTokens} tokens of prompt. Groups whose members
+     * cannot share the memory are priced by the memory bound of {@link SegmentCost}.
+     */
+    public Placement place(double[] predictedTokens, int n, int[] degrees, int[] maxBatch, long[] kvTokens,
+                           double contextTokens, int m) {
         Checks.inRange("n", n, 0, maxTrajectories);
         Checks.inRange("m", m, 1, maxInstances);
         Checks.length("predictedTokens", predictedTokens.length, n);
@@ -97,6 +118,16 @@ public final class TrajectoryPlacer {
                 throw Checks.element("maxBatch", j, "must be in [1, " + cost.maxBatch() + "]", maxBatch[j]);
             }
         }
+        if (kvTokens != null) {
+            Checks.length("kvTokens", kvTokens.length, m);
+            for (int j = 0; j < m; j++) {
+                if (kvTokens[j] < 0) {
+                    throw Checks.element("kvTokens", j, "must be >= 0", kvTokens[j]);
+                }
+            }
+        }
+        Checks.inRange("contextTokens", contextTokens, 0.0, Double.MAX_VALUE);
+        context = contextTokens;
 
         for (int j = 0; j < m; j++) {
             instanceKey[j] = cost.secondsPerToken(table.degreeIndex(degrees[j]), 1);
@@ -106,17 +137,20 @@ public final class TrajectoryPlacer {
             int j = instanceOrder[p];
             degreeIndex[p] = table.degreeIndex(degrees[j]);
             limit[p] = maxBatch[j];
+            kv[p] = kvTokens == null ? 0.0 : kvTokens[j];
         }
         sort.sort(predictedTokens, n, order, true);
         prefix[0] = 0;
+        squares[0] = 0;
         for (int r = 0; r < n; r++) {
             double v = predictedTokens[order[r]];
             sorted[r] = v;
             prefix[r + 1] = prefix[r] + v;
+            squares[r + 1] = squares[r] + v * v;
         }
 
         probes = 0;
-        double hi = n == 0 ? 0.0 : cost.cost(degreeIndex[0], limit[0], sorted[0], prefix[n], n);
+        double hi = n == 0 ? 0.0 : groupCost(0, 0, n);
         double fastest = Double.POSITIVE_INFINITY;
         for (int p = 0; p < m; p++) {
             fastest = Math.min(fastest, cost.secondsPerToken(degreeIndex[p], 1));
@@ -131,9 +165,45 @@ public final class TrajectoryPlacer {
                 lo = Math.max(lo, bound);
             }
         }
-        probe(hi, n, m);
+        balance(hi, n, m);
         placement.fill(this, n, m, hi);
         return placement;
+    }
+
+    /**
+     * Among the placements of makespan {@code t}, picks the one whose groups come closest to a
+     * share of the tokens proportional to instance speed: the greedy probe would pack the first
+     * instances up to {@code t} and leave the last ones idle, which is optimal only if the
+     * predictions are exact. A backward greedy pass gives, per instance, the earliest end that
+     * still lets the later instances cover the rest; each group then ends at its balanced
+     * target, clamped between that end and its own greedy reach, so the makespan stays {@code t}.
+     */
+    private void balance(double t, int n, int m) {
+        int e = n;
+        for (int p = m - 1; p >= 0; p--) {
+            minEnd[p] = e;
+            int s = e;
+            while (s > 0 && groupCost(p, s - 1, e) <= t) {
+                s--;
+            }
+            e = s;
+        }
+        double weightLeft = 0;
+        for (int p = 0; p < m; p++) {
+            weightLeft += 1.0 / cost.secondsPerToken(degreeIndex[p], 1);
+        }
+        int a = 0;
+        for (int p = 0; p < m; p++) {
+            double weight = 1.0 / cost.secondsPerToken(degreeIndex[p], 1);
+            double share = (prefix[n] - prefix[a]) * (weight / weightLeft);
+            weightLeft -= weight;
+            int b = Math.max(a, minEnd[p]);
+            while (b < n && prefix[b] - prefix[a] < share && groupCost(p, a, b + 1) <= t) {
+                b++;
+            }
+            segmentEnd[p] = b;
+            a = b;
+        }
     }
 
     /** Probes used by the last call (for benchmarks and tests). */
@@ -149,19 +219,23 @@ public final class TrajectoryPlacer {
         probes++;
         final double[] len = sorted;
         final double[] pre = prefix;
+        final double[] sq = squares;
+        final double ctx = context;
         int a = 0;
         double worst = 0.0;
         double blocked = Double.POSITIVE_INFINITY;
         for (int p = 0; p < m; p++) {
             final int d = degreeIndex[p];
             final int lim = limit[p];
+            final double cap = kv[p];
             int b = a;
             double c = 0.0;
             if (a < n) {
                 final double lmax = len[a];
                 final double base = pre[a];
+                final double baseSq = sq[a];
                 while (b < n) {
-                    double next = cost.cost(d, lim, lmax, pre[b + 1] - base, b + 1 - a);
+                    double next = cost.cost(d, lim, cap, ctx, lmax, pre[b + 1] - base, sq[b + 1] - baseSq, b + 1 - a);
                     if (next > t) {
                         blocked = Math.min(blocked, next);
                         break;
@@ -175,6 +249,12 @@ public final class TrajectoryPlacer {
             a = b;
         }
         return a == n ? worst : blocked;
+    }
+
+    /** Cost of ranks {@code [a, b)} on the instance at placement position {@code p}. */
+    private double groupCost(int p, int a, int b) {
+        return b == a ? 0.0 : cost.cost(degreeIndex[p], limit[p], kv[p], context, sorted[a],
+                prefix[b] - prefix[a], squares[b] - squares[a], b - a);
     }
 
     /**
@@ -210,8 +290,7 @@ public final class TrajectoryPlacer {
                 int b = p.segmentEnd[q];
                 start[j] = a;
                 end[j] = b;
-                seconds[j] = b == a ? 0.0
-                        : p.cost.cost(p.degreeIndex[q], p.limit[q], p.sorted[a], p.prefix[b] - p.prefix[a], b - a);
+                seconds[j] = p.groupCost(q, a, b);
                 for (int r = a; r < b; r++) {
                     instanceOf[ranked[r]] = j;
                 }

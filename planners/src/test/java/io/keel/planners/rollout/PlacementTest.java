@@ -41,16 +41,18 @@ class PlacementTest {
         return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
     }
 
-    static double reference(SegmentCost cost, double[] v, int n, int[] degrees, int[] batch, int m) {
+    static double reference(SegmentCost cost, double[] v, int n, int[] degrees, int[] batch, long[] kv, double context, int m) {
         double[] sorted = Arrays.stream(v, 0, n).map(x -> -x).sorted().map(x -> -x).toArray();
         int[] order = fastestFirst(degrees, m);
         int[] di = new int[m];
         int[] bi = new int[m];
+        double[] ki = new double[m];
         for (int p = 0; p < m; p++) {
             di[p] = TABLE.degreeIndex(degrees[order[p]]);
             bi[p] = batch[order[p]];
+            ki[p] = kv == null ? 0 : kv[order[p]];
         }
-        return QuadraticPartitionDp.makespan(cost, sorted, n, di, bi, m);
+        return QuadraticPartitionDp.makespan(cost, sorted, n, di, bi, ki, context, m);
     }
 
     @Test
@@ -70,7 +72,15 @@ class PlacementTest {
                 batch[j] = same ? 8 : 1 + rnd.nextInt(64);
             }
             TrajectoryPlacer.Placement p = placer.place(v, n, deg, batch, m);
-            assertEquals(reference(cost, v, n, deg, batch, m), p.makespanSeconds(), "trial " + trial);
+            assertEquals(reference(cost, v, n, deg, batch, null, 0, m), p.makespanSeconds(), "trial " + trial);
+            checkPlacement(p, v, n, m);
+            long[] kv = new long[m];
+            for (int j = 0; j < m; j++) {
+                kv[j] = rnd.nextInt(4) == 0 ? 0 : 20_000L * deg[j] * (1 + rnd.nextInt(20));
+            }
+            double context = rnd.nextInt(3000);
+            p = placer.place(v, n, deg, batch, kv, context, m);
+            assertEquals(reference(cost, v, n, deg, batch, kv, context, m), p.makespanSeconds(), "kv trial " + trial);
             checkPlacement(p, v, n, m);
         }
     }
@@ -212,6 +222,41 @@ class PlacementTest {
             assertEquals(g - used, p.idleGpus());
             assertEquals(worst, p.makespanSeconds());
         }
+    }
+
+    @Test
+    void parallelismWithKvBudgetMatchesQuadraticDp() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        int[] limits = {4, 8, 16, 32};
+        long[] kv = {60_000, 120_000, 240_000, 480_000};
+        ParallelismPlanner planner = new ParallelismPlanner(50, 20, limits, kv, 1500, TABLE);
+        SegmentCost cost = new SegmentCost(TABLE, 32);
+        for (int trial = 0; trial < 150; trial++) {
+            int n = rnd.nextInt(51);
+            int g = 1 + rnd.nextInt(20);
+            double[] v = lengths(rnd, n);
+            double[] sorted = Arrays.stream(v).map(x -> -x).sorted().map(x -> -x).toArray();
+            double expected = QuadraticPartitionDp.parallelismMakespan(cost, sorted, n, g, limits,
+                    new double[] {60_000, 120_000, 240_000, 480_000}, 1500);
+            assertEquals(expected, planner.plan(v, n, g).makespanSeconds(), "trial " + trial);
+        }
+    }
+
+    @Test
+    void kvBudgetSpreadsLongTrajectories() {
+        TrajectoryPlacer placer = new TrajectoryPlacer(8, 4, 64, TABLE);
+        double[] v = {60_000, 60_000, 60_000, 60_000, 500, 500, 500, 500};
+        int[] deg = {1, 1, 1, 1};
+        int[] batch = {64, 64, 64, 64};
+        long[] kv = {50_000, 50_000, 50_000, 50_000}; // one long trajectory averages 31.5k tokens of cache
+        TrajectoryPlacer.Placement p = placer.place(v, 8, deg, batch, kv, 1500, 4);
+        for (int t = 0; t < 4; t++) {
+            for (int u = t + 1; u < 4; u++) {
+                assertTrue(p.instanceOf(t) != p.instanceOf(u), "two long trajectories share an instance");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> placer.place(v, 8, deg, batch, new long[] {1, 1, 1, -1}, 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> placer.place(v, 8, deg, batch, kv, Double.NaN, 4));
     }
 
     @Test

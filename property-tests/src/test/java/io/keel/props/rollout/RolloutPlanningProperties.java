@@ -110,8 +110,18 @@ class RolloutPlanningProperties {
                         di[p] = TABLE.degreeIndex(deg[order[p]]);
                         bi[p] = batch[order[p]];
                     }
-                    double expected = QuadraticPartitionDp.makespan(cost, descending(v), n, di, bi, m);
-                    TrajectoryPlacer.Placement p = placer.place(v, n, deg, batch, m);
+                    double[] kv = new double[m];
+                    long[] kvIn = new long[m];
+                    boolean bounded = r.nextBoolean();
+                    for (int p = 0; p < m; p++) {
+                        kvIn[order[p]] = bounded ? 1000L * (1 + r.nextInt(500)) : 0L;
+                    }
+                    for (int p = 0; p < m; p++) {
+                        kv[p] = kvIn[order[p]];
+                    }
+                    double context = bounded ? r.nextInt(2000) : 0;
+                    double expected = QuadraticPartitionDp.makespan(cost, descending(v), n, di, bi, kv, context, m);
+                    TrajectoryPlacer.Placement p = placer.place(v, n, deg, batch, kvIn, context, m);
                     assertEquals(expected, p.makespanSeconds());
                     int covered = 0;
                     for (int j = 0; j < m; j++) {

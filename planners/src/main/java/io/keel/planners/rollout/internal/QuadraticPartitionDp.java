@@ -20,9 +20,17 @@ public final class QuadraticPartitionDp {
      * @param maxBatch per instance the batch limit
      */
     public static double makespan(SegmentCost cost, double[] sortedDesc, int n, int[] degreeIndex, int[] maxBatch, int m) {
+        return makespan(cost, sortedDesc, n, degreeIndex, maxBatch, new double[m], 0.0, m);
+    }
+
+    /** As above with a KV-cache budget per instance ({@code <= 0}: unbounded) and a starting context. */
+    public static double makespan(SegmentCost cost, double[] sortedDesc, int n, int[] degreeIndex, int[] maxBatch,
+                                  double[] kvTokens, double context, int m) {
         double[] prefix = new double[n + 1];
+        double[] squares = new double[n + 1];
         for (int i = 0; i < n; i++) {
             prefix[i + 1] = prefix[i] + sortedDesc[i];
+            squares[i + 1] = squares[i] + sortedDesc[i] * sortedDesc[i];
         }
         double[] prev = new double[n + 1];
         double[] cur = new double[n + 1];
@@ -36,7 +44,8 @@ public final class QuadraticPartitionDp {
                         continue;
                     }
                     double c = k == i ? 0.0
-                            : cost.cost(degreeIndex[j], maxBatch[j], sortedDesc[k], prefix[i] - prefix[k], i - k);
+                            : cost.cost(degreeIndex[j], maxBatch[j], kvTokens[j], context, sortedDesc[k],
+                                    prefix[i] - prefix[k], squares[i] - squares[k], i - k);
                     double v = Math.max(prev[k], c);
                     if (v < best) {
                         best = v;
@@ -57,9 +66,17 @@ public final class QuadraticPartitionDp {
      * in total. {@code O(gpus * n^2 * degrees)}.
      */
     public static double parallelismMakespan(SegmentCost cost, double[] sortedDesc, int n, int gpus, int[] maxBatch) {
+        return parallelismMakespan(cost, sortedDesc, n, gpus, maxBatch, new double[maxBatch.length], 0.0);
+    }
+
+    /** As above with a KV-cache budget per degree column ({@code <= 0}: unbounded) and a starting context. */
+    public static double parallelismMakespan(SegmentCost cost, double[] sortedDesc, int n, int gpus, int[] maxBatch,
+                                             double[] kvTokens, double context) {
         double[] prefix = new double[n + 1];
+        double[] squares = new double[n + 1];
         for (int i = 0; i < n; i++) {
             prefix[i + 1] = prefix[i] + sortedDesc[i];
+            squares[i + 1] = squares[i] + sortedDesc[i] * sortedDesc[i];
         }
         int nd = cost.table().degreeCount();
         double[][] dp = new double[gpus + 1][n + 1];
@@ -75,7 +92,8 @@ public final class QuadraticPartitionDp {
                     }
                     for (int k = 0; k < i; k++) {
                         double v = Math.max(dp[g - deg][k],
-                                cost.cost(d, maxBatch[d], sortedDesc[k], prefix[i] - prefix[k], i - k));
+                                cost.cost(d, maxBatch[d], kvTokens[d], context, sortedDesc[k],
+                                        prefix[i] - prefix[k], squares[i] - squares[k], i - k));
                         if (v < best) {
                             best = v;
                         }
