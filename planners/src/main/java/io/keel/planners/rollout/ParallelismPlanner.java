@@ -1,8 +1,8 @@
 package io.keel.planners.rollout;
 
-import io.keel.core.ArgSort;
 import io.keel.core.Checks;
 import io.keel.planners.rollout.internal.SegmentCost;
+import io.keel.planners.rollout.internal.SortedLengths;
 
 /**
  * Parallelism tuning (Heddle's "how"): splits {@code G} GPUs into inference instances of the
@@ -23,8 +23,7 @@ import io.keel.planners.rollout.internal.SegmentCost;
  * <p>GPUs the optimum does not need are reported as idle ({@link Plan#idleGpus()}); the caller
  * may add them as extra instances.
  *
- * <p>Threading: one thread per instance. Allocation: the constructor allocates an {@link
- * ArgSort} and arrays sized by the capacities; {@link #plan} allocates nothing and returns a
+ * <p>Threading: one thread per instance. Allocation: the constructor allocates a sorter and arrays sized by the capacities; {@link #plan} allocates nothing and returns a
  * view valid until the next call. Bad input throws {@link IllegalArgumentException} before any
  * state changes.
  */
@@ -38,11 +37,14 @@ public final class ParallelismPlanner {
     private final double context;
     private final SegmentCost cost;
     private final int[] degrees;
-    private final ArgSort sort;
+    private final SortedLengths lengths;
+    private final SortedLengths.Probe probe = this::probe;
     private final int[] order;
     private final double[] sorted;
     private final double[] prefix;
     private final double[] squares;
+    private int probeN;
+    private int probeGpus;
     private final int[] gpus;
     private final int[] choice;
     private final int[] reach;
@@ -104,11 +106,11 @@ public final class ParallelismPlanner {
         for (int d = 0; d < degrees.length; d++) {
             degrees[d] = table.degree(d);
         }
-        sort = new ArgSort(maxTrajectories);
-        order = new int[maxTrajectories];
-        sorted = new double[maxTrajectories];
-        prefix = new double[maxTrajectories + 1];
-        squares = new double[maxTrajectories + 1];
+        lengths = new SortedLengths(maxTrajectories);
+        order = lengths.order;
+        sorted = lengths.sorted;
+        prefix = lengths.prefix;
+        squares = lengths.squares;
         gpus = new int[maxTrajectories + 1];
         choice = new int[maxTrajectories];
         reach = new int[maxTrajectories];
@@ -131,23 +133,11 @@ public final class ParallelismPlanner {
     public Plan plan(double[] predictedTokens, int n, int gpuCount) {
         Checks.inRange("n", n, 0, maxTrajectories);
         Checks.inRange("gpuCount", gpuCount, degrees[0], maxGpus);
-        Checks.length("predictedTokens", predictedTokens.length, n);
-        for (int i = 0; i < n; i++) {
-            double v = predictedTokens[i];
-            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
-                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
-            }
-        }
-        sort.sort(predictedTokens, n, order, true);
-        prefix[0] = 0;
-        squares[0] = 0;
-        for (int r = 0; r < n; r++) {
-            double v = predictedTokens[order[r]];
-            sorted[r] = v;
-            prefix[r + 1] = prefix[r] + v;
-            squares[r + 1] = squares[r] + v * v;
-        }
+        SortedLengths.check(predictedTokens, n);
+        lengths.load(predictedTokens, n);
         probes = 0;
+        probeN = n;
+        probeGpus = gpuCount;
         double lo = 0.0;
         // n degree-1 instances of one trajectory each is a start when the GPUs suffice; otherwise
         // grow the threshold until the probe fits.
@@ -160,21 +150,13 @@ public final class ParallelismPlanner {
                 }
             }
             lo = best;
-            hi = probe(Double.MAX_VALUE, n, gpuCount);
+            hi = probe(Double.MAX_VALUE);
         } else {
             hi = 0.0;
         }
-        while (lo < hi) {
-            double mid = Double.longBitsToDouble((Double.doubleToRawLongBits(lo) + Double.doubleToRawLongBits(hi)) >>> 1);
-            double bound = probe(mid, n, gpuCount);
-            if (bound <= mid) {
-                hi = bound;
-            } else {
-                lo = Math.max(lo, bound);
-            }
-        }
+        hi = SortedLengths.minimize(lo, hi, probe);
         if (n > 0) {
-            probe(hi, n, gpuCount);
+            probe(hi);
         }
         plan.fill(this, n, gpuCount, hi);
         return plan;
@@ -185,7 +167,9 @@ public final class ParallelismPlanner {
         return probes;
     }
 
-    private double probe(double t, int n, int gpuCount) {
+    private double probe(double t) {
+        final int n = probeN;
+        final int gpuCount = probeGpus;
         probes++;
         final double[] len = sorted;
         final double[] pre = prefix;
@@ -250,26 +234,14 @@ public final class ParallelismPlanner {
      * A parallelism plan: instances in rank order (instance 0 runs the longest trajectories),
      * each with a degree and a contiguous rank range. A view, valid until the next {@link #plan}.
      */
-    public static final class Plan {
-        private final int[] ranked;
-        private final int[] instanceOf;
+    public static final class Plan extends RankedSegments {
         private final int[] degree;
-        private final int[] start;
-        private final int[] end;
-        private final double[] seconds;
-        private int n;
-        private int instances;
         private int gpusUsed;
         private int gpuCount;
-        private double makespan;
 
         private Plan(int maxTrajectories) {
-            ranked = new int[maxTrajectories];
-            instanceOf = new int[maxTrajectories];
+            super(maxTrajectories, maxTrajectories);
             degree = new int[maxTrajectories];
-            start = new int[maxTrajectories];
-            end = new int[maxTrajectories];
-            seconds = new double[maxTrajectories];
         }
 
         private void fill(ParallelismPlanner p, int n, int gpuCount, double makespan) {
@@ -296,16 +268,6 @@ public final class ParallelismPlanner {
             gpusUsed = used;
         }
 
-        /** Trajectories planned. */
-        public int trajectories() {
-            return n;
-        }
-
-        /** Instances formed. */
-        public int instances() {
-            return instances;
-        }
-
         /** GPUs the instances use. */
         public int gpusUsed() {
             return gpusUsed;
@@ -316,39 +278,9 @@ public final class ParallelismPlanner {
             return gpuCount - gpusUsed;
         }
 
-        /** The optimal predicted makespan in seconds. */
-        public double makespanSeconds() {
-            return makespan;
-        }
-
         /** Parallel degree of instance {@code j}. */
         public int degree(int j) {
             return degree[Checks.index("j", j, instances)];
-        }
-
-        /** First rank of instance {@code j}. */
-        public int segmentStart(int j) {
-            return start[Checks.index("j", j, instances)];
-        }
-
-        /** One past the last rank of instance {@code j}. */
-        public int segmentEnd(int j) {
-            return end[Checks.index("j", j, instances)];
-        }
-
-        /** Predicted seconds of instance {@code j}. */
-        public double predictedSeconds(int j) {
-            return seconds[Checks.index("j", j, instances)];
-        }
-
-        /** The trajectory at rank {@code r} (rank 0 = longest predicted). */
-        public int rankedTrajectory(int r) {
-            return ranked[Checks.index("r", r, n)];
-        }
-
-        /** The instance trajectory {@code t} runs on. */
-        public int instanceOf(int t) {
-            return instanceOf[Checks.index("t", t, n)];
         }
     }
 }

@@ -3,6 +3,7 @@ package io.keel.planners.rollout;
 import io.keel.core.ArgSort;
 import io.keel.core.Checks;
 import io.keel.planners.rollout.internal.SegmentCost;
+import io.keel.planners.rollout.internal.SortedLengths;
 
 /**
  * Presorted placement of trajectories on inference instances (Heddle's "where"): sort by
@@ -37,12 +38,15 @@ public final class TrajectoryPlacer {
     private final int maxTrajectories;
     private final int maxInstances;
     private final SegmentCost cost;
-    private final ArgSort sort;
+    private final SortedLengths lengths;
+    private final SortedLengths.Probe probe = this::probe;
     private final ArgSort instanceSort;
     private final int[] order;
     private final double[] sorted;
     private final double[] prefix;
     private final double[] squares;
+    private int probeN;
+    private int probeM;
     private final double[] kv;
     private double context;
     private final double[] instanceKey;
@@ -62,12 +66,12 @@ public final class TrajectoryPlacer {
         this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
         this.maxInstances = Checks.positive("maxInstances", maxInstances);
         cost = new SegmentCost(table, maxBatch);
-        sort = new ArgSort(maxTrajectories);
+        lengths = new SortedLengths(maxTrajectories);
         instanceSort = new ArgSort(maxInstances);
-        order = new int[maxTrajectories];
-        sorted = new double[maxTrajectories];
-        prefix = new double[maxTrajectories + 1];
-        squares = new double[maxTrajectories + 1];
+        order = lengths.order;
+        sorted = lengths.sorted;
+        prefix = lengths.prefix;
+        squares = lengths.squares;
         kv = new double[maxInstances];
         instanceKey = new double[maxInstances];
         instanceOrder = new int[maxInstances];
@@ -100,15 +104,9 @@ public final class TrajectoryPlacer {
                            double contextTokens, int m) {
         Checks.inRange("n", n, 0, maxTrajectories);
         Checks.inRange("m", m, 1, maxInstances);
-        Checks.length("predictedTokens", predictedTokens.length, n);
+        SortedLengths.check(predictedTokens, n);
         Checks.length("degrees", degrees.length, m);
         Checks.length("maxBatch", maxBatch.length, m);
-        for (int i = 0; i < n; i++) {
-            double v = predictedTokens[i];
-            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
-                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
-            }
-        }
         final DecodeTimeTable table = cost.table();
         for (int j = 0; j < m; j++) {
             if (table.degreeIndex(degrees[j]) < 0) {
@@ -139,32 +137,18 @@ public final class TrajectoryPlacer {
             limit[p] = maxBatch[j];
             kv[p] = kvTokens == null ? 0.0 : kvTokens[j];
         }
-        sort.sort(predictedTokens, n, order, true);
-        prefix[0] = 0;
-        squares[0] = 0;
-        for (int r = 0; r < n; r++) {
-            double v = predictedTokens[order[r]];
-            sorted[r] = v;
-            prefix[r + 1] = prefix[r] + v;
-            squares[r + 1] = squares[r] + v * v;
-        }
+        lengths.load(predictedTokens, n);
 
         probes = 0;
+        probeN = n;
+        probeM = m;
         double hi = n == 0 ? 0.0 : groupCost(0, 0, n);
         double fastest = Double.POSITIVE_INFINITY;
         for (int p = 0; p < m; p++) {
             fastest = Math.min(fastest, cost.secondsPerToken(degreeIndex[p], 1));
         }
         double lo = n == 0 ? 0.0 : Math.min(hi, sorted[0] * fastest);
-        while (lo < hi) {
-            double mid = Double.longBitsToDouble((Double.doubleToRawLongBits(lo) + Double.doubleToRawLongBits(hi)) >>> 1);
-            double bound = probe(mid, n, m);
-            if (bound <= mid) {
-                hi = bound;
-            } else {
-                lo = Math.max(lo, bound);
-            }
-        }
+        hi = SortedLengths.minimize(lo, hi, probe);
         balance(hi, n, m);
         placement.fill(this, n, m, hi);
         return placement;
@@ -215,7 +199,9 @@ public final class TrajectoryPlacer {
      * Greedy fill at threshold {@code t}: returns the largest group cost (<= t) when every
      * trajectory fits, otherwise the smallest cost above {@code t} that blocked a group.
      */
-    private double probe(double t, int n, int m) {
+    private double probe(double t) {
+        final int n = probeN;
+        final int m = probeM;
         probes++;
         final double[] len = sorted;
         final double[] pre = prefix;
@@ -258,30 +244,18 @@ public final class TrajectoryPlacer {
     }
 
     /**
-     * A placement: trajectories in rank order (longest predicted first) and, per instance, the
-     * contiguous rank range it runs. A view, valid until the next {@link #place}.
+     * A placement: trajectories in rank order (longest predicted first) and, per instance (in
+     * the caller's instance numbering), the contiguous rank range it runs. A view, valid until
+     * the next {@link #place}.
      */
-    public static final class Placement {
-        private final int[] ranked;
-        private final int[] instanceOf;
-        private final int[] start;
-        private final int[] end;
-        private final double[] seconds;
-        private int n;
-        private int m;
-        private double makespan;
-
+    public static final class Placement extends RankedSegments {
         private Placement(int maxTrajectories, int maxInstances) {
-            ranked = new int[maxTrajectories];
-            instanceOf = new int[maxTrajectories];
-            start = new int[maxInstances];
-            end = new int[maxInstances];
-            seconds = new double[maxInstances];
+            super(maxTrajectories, maxInstances);
         }
 
         private void fill(TrajectoryPlacer p, int n, int m, double makespan) {
             this.n = n;
-            this.m = m;
+            this.instances = m;
             this.makespan = makespan;
             System.arraycopy(p.order, 0, ranked, 0, n);
             int a = 0;
@@ -296,46 +270,6 @@ public final class TrajectoryPlacer {
                 }
                 a = b;
             }
-        }
-
-        /** Trajectories placed. */
-        public int trajectories() {
-            return n;
-        }
-
-        /** Instances. */
-        public int instances() {
-            return m;
-        }
-
-        /** The optimal predicted makespan in seconds. */
-        public double makespanSeconds() {
-            return makespan;
-        }
-
-        /** The trajectory at rank {@code r} (rank 0 = longest predicted). */
-        public int rankedTrajectory(int r) {
-            return ranked[Checks.index("r", r, n)];
-        }
-
-        /** The instance trajectory {@code t} runs on. */
-        public int instanceOf(int t) {
-            return instanceOf[Checks.index("t", t, n)];
-        }
-
-        /** First rank instance {@code j} runs. */
-        public int segmentStart(int j) {
-            return start[Checks.index("j", j, m)];
-        }
-
-        /** One past the last rank instance {@code j} runs ({@code == start} when idle). */
-        public int segmentEnd(int j) {
-            return end[Checks.index("j", j, m)];
-        }
-
-        /** Predicted seconds of instance {@code j}'s group. */
-        public double predictedSeconds(int j) {
-            return seconds[Checks.index("j", j, m)];
         }
     }
 }
