@@ -51,6 +51,10 @@ public final class RolloutCommand implements Runnable {
     @Option(names = "--ablations", description = "Also run keel with one part switched off at a time.")
     boolean ablations;
 
+    @Option(names = "--preemption-margin", paramLabel = "M",
+            description = "Turn keel's preemption on: a waiting trajectory predicted (1 + M) times longer than the shortest running one preempts it (recompute on resume). Default: off.")
+    Double preemptionMargin;
+
     @Option(names = "--decode-table", paramLabel = "CSV",
             description = "Per-token decode time table (header batch,1,2,4,8; ms per token). Default: Llama-2-70B on H100.")
     Path decodeTable;
@@ -71,6 +75,12 @@ public final class RolloutCommand implements Runnable {
             throw bad("--gpus (" + gpus + ") must be 1, 2, 4 or 8 times --instances (" + instances + ")");
         }
         RolloutConfig cfg = RolloutConfig.defaults(gpus, instances);
+        if (preemptionMargin != null) {
+            if (!(preemptionMargin >= 0) || preemptionMargin.isInfinite()) {
+                throw bad("--preemption-margin must be finite and >= 0, was " + preemptionMargin);
+            }
+            cfg = cfg.withPreemptionMargin(preemptionMargin);
+        }
         if (decodeTable != null) {
             try {
                 cfg = cfg.withTable(DecodeTimeTable.parseCsv(Files.readString(decodeTable)));

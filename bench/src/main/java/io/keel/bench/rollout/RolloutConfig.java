@@ -18,7 +18,7 @@ import io.keel.planners.rollout.DecodeTimeTable;
  * @param transferBytesPerSecond KV transfer bandwidth between two instances
  * @param migrationIntervalSeconds how often keel's migration planner runs
  * @param maxMovesPerInterval migration budget per interval
- * @param preemptionMargin relative margin of keel's preemption test
+ * @param preemptionMargin relative margin of keel's preemption test (infinite: never preempt)
  * @param agingTokensPerSecond keel's scheduler aging
  */
 public record RolloutConfig(DecodeTimeTable table, int gpus, int instances, int maxBatch, long kvTokensPerGpu,
@@ -29,8 +29,9 @@ public record RolloutConfig(DecodeTimeTable table, int gpus, int instances, int 
      * Defaults: Llama-2-70B on H100, 256 sequences per instance, 200k KV tokens per GPU, prefill
      * 2,800 tokens/s per GPU (2 x 70e9 FLOPs per token at 40% of 989 dense TFLOP/s: derived, not
      * measured), 327,680 KV bytes per token (80 layers x 8 KV heads x 128 x 2 x bf16), 25 GB/s
-     * transfers, migration every 10 s with up to 32 moves, preemption margin 1.0 (a waiting
-     * trajectory must be predicted twice as long), aging 10 tokens per second waited.
+     * transfers, migration every 10 s with up to 32 moves, no preemption (with recompute on
+     * resume it cost more than it saved in this model; {@link #withPreemptionMargin} turns it on),
+     * aging 10 tokens per second waited.
      */
     public static RolloutConfig defaults(int gpus, int instances) {
         return new RolloutConfig(DecodeTimeTable.llama2_70bH100(), gpus, instances, 256, 200_000,
@@ -42,6 +43,13 @@ public record RolloutConfig(DecodeTimeTable table, int gpus, int instances, int 
         return new RolloutConfig(t, gpus, instances, maxBatch, kvTokensPerGpu, prefillTokensPerSecondPerGpu,
                 kvBytesPerToken, transferBytesPerSecond, migrationIntervalSeconds, maxMovesPerInterval,
                 preemptionMargin, agingTokensPerSecond);
+    }
+
+    /** The same with keel's preemption test at {@code margin} (e.g. 1.0: a waiting trajectory predicted twice as long). */
+    public RolloutConfig withPreemptionMargin(double margin) {
+        return new RolloutConfig(table, gpus, instances, maxBatch, kvTokensPerGpu, prefillTokensPerSecondPerGpu,
+                kvBytesPerToken, transferBytesPerSecond, migrationIntervalSeconds, maxMovesPerInterval,
+                margin, agingTokensPerSecond);
     }
 
     /** Validates; returns the baselines' degree. */

@@ -39,6 +39,9 @@ class RolloutSimulatorTest {
                 assertTrue(r.idleShare() >= 0 && r.idleShare() <= 1, what);
                 assertTrue(r.p99QueueSeconds() <= r.maxQueueSeconds(), what);
             }
+            RolloutResult preempting = RolloutSimulator.run(w, cfg.withPreemptionMargin(0.5), Policy.keel(), seed);
+            assertEquals(n, preempting.finished());
+            assertEquals(w.totalTokens(), preempting.tokens());
         }
     }
 

@@ -134,7 +134,7 @@ public final class DecodeTimeTable {
      * Seconds per decode iteration for {@code batch >= 1} sequences on an instance of {@code
      * degree} GPUs.
      *
-     * @throws IllegalArgumentException if the degree is not in the table or batch is < 1
+     * @throws IllegalArgumentException if the degree is not in the table or batch is {@code < 1}
      */
     public double secondsPerToken(int batch, int degree) {
         Checks.positive("batch", batch);
