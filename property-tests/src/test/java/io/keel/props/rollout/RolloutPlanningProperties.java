@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import io.keel.planners.rollout.DecodeTimeTable;
+import io.keel.planners.rollout.LogHistogram;
+import io.keel.planners.rollout.RuntimePredictor;
 import io.keel.planners.rollout.MigrationPlanner;
 import io.keel.planners.rollout.ParallelismPlanner;
 import io.keel.planners.rollout.ProgressiveScheduler;
@@ -265,5 +267,82 @@ class RolloutPlanningProperties {
                         assertTrue(moves.gain(k) > 0);
                     }
                 });
+    }
+
+    @Test
+    void meanResidualMatchesExactComputationOnIntegers() {
+        qt().withExamples(1000).forAll(integers().between(1, 200), integers().between(0, 20), longs().all())
+                .checkAssert((count, x, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    LogHistogram h = new LogHistogram();
+                    long survivors = 0;
+                    double sum = 0;
+                    for (int i = 0; i < count; i++) {
+                        int v = r.nextInt(16); // below 16 every integer has its own bucket
+                        h.record(v);
+                        if (v > x) {
+                            survivors++;
+                            sum += v;
+                        }
+                    }
+                    assertEquals(survivors, h.survivors(x));
+                    if (survivors == 0) {
+                        assertTrue(Double.isNaN(h.meanResidual(x)));
+                    } else {
+                        assertEquals(sum / survivors - x, h.meanResidual(x), 1e-9);
+                    }
+                });
+    }
+
+    @Test
+    void predictionsStayFiniteAndConsistent() {
+        qt().withExamples(1000).forAll(integers().between(0, 40), integers().between(1, 60), longs().all())
+                .checkAssert((history, stepsRun, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    RuntimePredictor p = new RuntimePredictor(4, 8, 4, 16);
+                    for (int i = 0; i < history; i++) {
+                        p.recordCompleted(r.nextInt(4), r.nextInt(100_000), 1 + r.nextInt(300));
+                    }
+                    p.start(0, r.nextInt(4));
+                    long done = 0;
+                    for (int s = 0; s < stepsRun; s++) {
+                        int tokens = r.nextInt(2000);
+                        p.observeStep(0, tokens);
+                        done += tokens;
+                        double rem = p.predictedRemainingTokens(0);
+                        assertTrue(rem >= 0 && !Double.isInfinite(rem) && !Double.isNaN(rem));
+                        assertTrue(p.predictedRemainingSteps(0) >= 0);
+                        assertEquals(done + rem, p.predictedTotalTokens(0), 1e-6 * (1 + done + rem));
+                    }
+                    p.complete(0);
+                    assertEquals(0.0, p.predictedRemainingTokens(0));
+                    assertEquals(history + 1, p.historyCount());
+                });
+    }
+
+    @Test
+    void tabulatedTimesNeverDecreaseWithBatch() {
+        qt().withExamples(1000).forAll(integers().between(1, 6), longs().all()).checkAssert((rows, seed) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            DecodeTimeTable.Builder b = DecodeTimeTable.builder().degrees(1, 2, 4, 8);
+            double[] ms = {r.nextDouble(1, 60), r.nextDouble(1, 60), r.nextDouble(1, 60), r.nextDouble(1, 60)};
+            int batch = 1;
+            for (int i = 0; i < rows; i++) {
+                b.rowMillis(batch, ms.clone());
+                batch += 1 + r.nextInt(100);
+                for (int d = 0; d < 4; d++) {
+                    ms[d] += r.nextDouble(0, 5);
+                }
+            }
+            DecodeTimeTable t = b.build();
+            double[] out = new double[513];
+            for (int d = 0; d < 4; d++) {
+                t.fill(d, out, 512);
+                for (int k = 2; k <= 512; k++) {
+                    assertTrue(out[k] >= out[k - 1]);
+                    assertTrue(out[k] > 0);
+                }
+            }
+        });
     }
 }
