@@ -145,6 +145,12 @@ public final class RuntimePredictor {
         }
         state[trajectory] = 2;
         actualTokens[trajectory] = tokens[trajectory];
+        // The prediction made after the last step was made before anyone knew it was the last:
+        // at that step index the trajectory is finished, not running, so it is not graded.
+        int k = steps[trajectory];
+        if (k < maxTrackedSteps) {
+            predictions[k * maxTrajectories + trajectory] = Float.NaN;
+        }
         remainingSteps[trajectory] = 0;
         remainingTokens[trajectory] = 0;
         recordCompleted(group[trajectory], tokens[trajectory], steps[trajectory]);
