@@ -27,7 +27,7 @@ class RolloutSimulatorTest {
             int n = 48 + 80 * (int) seed;
             int gpus = seed % 2 == 0 ? 16 : 8;
             RolloutWorkload w = RolloutWorkload.generate(RolloutWorkload.Params.defaults(n), seed, 0);
-            RolloutConfig cfg = RolloutConfig.defaults(gpus, seed % 2 == 0 ? 8 : 8);
+            RolloutConfig cfg = RolloutConfig.defaults(gpus, 8); // TP2 baselines on 16 GPUs, TP1 on 8
             double bound = w.lowerBoundSeconds(cfg.table(), cfg.prefillTokensPerSecondPerGpu());
             for (Policy p : everyPolicy()) {
                 RolloutResult r = RolloutSimulator.run(w, cfg, p, seed);
