@@ -1,0 +1,348 @@
+package io.keel.props.rollout;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import io.keel.planners.rollout.DecodeTimeTable;
+import io.keel.planners.rollout.LogHistogram;
+import io.keel.planners.rollout.RuntimePredictor;
+import io.keel.planners.rollout.MigrationPlanner;
+import io.keel.planners.rollout.ParallelismPlanner;
+import io.keel.planners.rollout.ProgressiveScheduler;
+import io.keel.planners.rollout.TrajectoryPlacer;
+import io.keel.planners.rollout.internal.QuadraticPartitionDp;
+import io.keel.planners.rollout.internal.SegmentCost;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/** Properties of the rollout planners: exact optimality, heap order, migration invariants. */
+class RolloutPlanningProperties {
+    private static final DecodeTimeTable TABLE = DecodeTimeTable.llama2_70bH100();
+    private static final int[] DEGREES = {1, 2, 4, 8};
+
+    private static double[] lengths(SplittableRandom r, int n, int distinct) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextInt(distinct) * 997.0 + (r.nextBoolean() ? 0 : r.nextInt(50));
+        }
+        return v;
+    }
+
+    private static double[] descending(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        for (int i = 0, j = s.length - 1; i < j; i++, j--) {
+            double t = s[i];
+            s[i] = s[j];
+            s[j] = t;
+        }
+        return s;
+    }
+
+    /** The placer's documented instance order: per-token time at batch 1, ties by index. */
+    private static int[] fastestFirst(int[] deg) {
+        return java.util.stream.IntStream.range(0, deg.length).boxed()
+                .sorted((a, b) -> {
+                    int c = Double.compare(TABLE.secondsPerToken(1, deg[a]), TABLE.secondsPerToken(1, deg[b]));
+                    return c != 0 ? c : Integer.compare(a, b);
+                }).mapToInt(Integer::intValue).toArray();
+    }
+
+    private static double brute(SegmentCost cost, double[] s, int start, int p, int[] order, int[] deg, int[] batch) {
+        if (p == order.length) {
+            return start == s.length ? 0.0 : Double.POSITIVE_INFINITY;
+        }
+        double best = Double.POSITIVE_INFINITY;
+        double sum = 0;
+        for (int end = start; end <= s.length; end++) {
+            if (end > start) {
+                sum += s[end - 1];
+            }
+            int j = order[p];
+            double c = end == start ? 0.0 : cost.cost(TABLE.degreeIndex(deg[j]), batch[j], s[start], sum, end - start);
+            if (c < best) {
+                best = Math.min(best, Math.max(c, brute(cost, s, end, p + 1, order, deg, batch)));
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void placementIsOptimalAgainstBruteForce() {
+        TrajectoryPlacer placer = new TrajectoryPlacer(9, 4, 6, TABLE);
+        SegmentCost cost = new SegmentCost(TABLE, 6);
+        qt().withExamples(2000).forAll(integers().between(0, 9), integers().between(1, 4), longs().all())
+                .checkAssert((n, m, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    double[] v = lengths(r, n, 6);
+                    int[] deg = new int[m];
+                    int[] batch = new int[m];
+                    for (int j = 0; j < m; j++) {
+                        deg[j] = DEGREES[r.nextInt(4)];
+                        batch[j] = 1 + r.nextInt(6);
+                    }
+                    double expected = brute(cost, descending(v), 0, 0, fastestFirst(deg), deg, batch);
+                    assertEquals(expected, placer.place(v, n, deg, batch, m).makespanSeconds());
+                });
+    }
+
+    @Test
+    void placementMatchesQuadraticDpUpTo200() {
+        TrajectoryPlacer placer = new TrajectoryPlacer(200, 12, 32, TABLE);
+        SegmentCost cost = new SegmentCost(TABLE, 32);
+        qt().withExamples(1000).forAll(integers().between(0, 200), integers().between(1, 12), longs().all())
+                .checkAssert((n, m, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    double[] v = lengths(r, n, 1 + r.nextInt(200));
+                    int[] deg = new int[m];
+                    int[] batch = new int[m];
+                    for (int j = 0; j < m; j++) {
+                        deg[j] = DEGREES[r.nextInt(4)];
+                        batch[j] = 1 + r.nextInt(32);
+                    }
+                    int[] order = fastestFirst(deg);
+                    int[] di = new int[m];
+                    int[] bi = new int[m];
+                    for (int p = 0; p < m; p++) {
+                        di[p] = TABLE.degreeIndex(deg[order[p]]);
+                        bi[p] = batch[order[p]];
+                    }
+                    double[] kv = new double[m];
+                    long[] kvIn = new long[m];
+                    boolean bounded = r.nextBoolean();
+                    for (int p = 0; p < m; p++) {
+                        kvIn[order[p]] = bounded ? 1000L * (1 + r.nextInt(500)) : 0L;
+                    }
+                    for (int p = 0; p < m; p++) {
+                        kv[p] = kvIn[order[p]];
+                    }
+                    double context = bounded ? r.nextInt(2000) : 0;
+                    double expected = QuadraticPartitionDp.makespan(cost, descending(v), n, di, bi, kv, context, m);
+                    TrajectoryPlacer.Placement p = placer.place(v, n, deg, batch, kvIn, context, m);
+                    assertEquals(expected, p.makespanSeconds());
+                    int covered = 0;
+                    for (int j = 0; j < m; j++) {
+                        covered += p.segmentEnd(j) - p.segmentStart(j);
+                        assertTrue(p.predictedSeconds(j) <= p.makespanSeconds());
+                    }
+                    assertEquals(n, covered);
+                });
+    }
+
+    @Test
+    void parallelismIsOptimalAgainstQuadraticDp() {
+        int[] limits = {4, 8, 16, 32};
+        ParallelismPlanner planner = new ParallelismPlanner(40, 16, limits, TABLE);
+        SegmentCost cost = new SegmentCost(TABLE, 32);
+        qt().withExamples(1000).forAll(integers().between(0, 40), integers().between(1, 16), longs().all())
+                .checkAssert((n, g, seed) -> {
+                    double[] v = lengths(new SplittableRandom(seed), n, 40);
+                    ParallelismPlanner.Plan p = planner.plan(v, n, g);
+                    assertEquals(QuadraticPartitionDp.parallelismMakespan(cost, descending(v), n, g, limits), p.makespanSeconds());
+                    assertTrue(p.gpusUsed() <= g);
+                });
+    }
+
+    @Test
+    void schedulerKeepsHeapOrderUnderRandomOperations() {
+        qt().withExamples(1000).forAll(integers().between(1, 64), integers().between(1, 400), longs().all())
+                .checkAssert((cap, ops, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    double aging = r.nextBoolean() ? 0.0 : r.nextDouble(0, 20);
+                    ProgressiveScheduler s = new ProgressiveScheduler(cap, aging);
+                    // The model: 0 absent, 1 waiting, 2 running.
+                    int[] where = new int[cap];
+                    double[] pred = new double[cap];
+                    double[] enq = new double[cap];
+                    double now = 0;
+                    for (int op = 0; op < ops; op++) {
+                        now += r.nextDouble(0, 3);
+                        int id = r.nextInt(cap);
+                        double p = r.nextInt(8) * 100.0;
+                        switch (r.nextInt(5)) {
+                            case 0 -> {
+                                if (where[id] == 0) {
+                                    s.enqueue(id, p, now);
+                                    where[id] = 1;
+                                    pred[id] = p;
+                                    enq[id] = now;
+                                }
+                            }
+                            case 1 -> {
+                                if (where[id] != 0) {
+                                    s.update(id, p);
+                                    pred[id] = p;
+                                }
+                            }
+                            case 2 -> {
+                                assertEquals(where[id] != 0, s.remove(id));
+                                where[id] = 0;
+                            }
+                            case 3 -> {
+                                int expected = bestWaiting(where, pred, enq, aging);
+                                assertEquals(expected, s.pollNext());
+                                if (expected >= 0) {
+                                    where[expected] = 2;
+                                }
+                            }
+                            default -> {
+                                int victim = s.preemptionVictim(0.25);
+                                int w = bestWaiting(where, pred, enq, aging);
+                                int low = -1;
+                                for (int i = 0; i < cap; i++) {
+                                    if (where[i] == 2 && (low < 0 || pred[i] < pred[low])) {
+                                        low = i;
+                                    }
+                                }
+                                int expected = w >= 0 && low >= 0 && pred[w] > pred[low] * 1.25 ? low : -1;
+                                assertEquals(expected, victim);
+                                if (victim >= 0) {
+                                    s.preempt(victim, now);
+                                    where[victim] = 1;
+                                    enq[victim] = now;
+                                }
+                            }
+                        }
+                        assertEquals(bestWaiting(where, pred, enq, aging), s.peekNext());
+                    }
+                });
+    }
+
+    private static int bestWaiting(int[] where, double[] pred, double[] enq, double aging) {
+        int best = -1;
+        double bestKey = 0;
+        for (int i = 0; i < where.length; i++) {
+            if (where[i] != 1) {
+                continue;
+            }
+            double key = pred[i] - aging * enq[i];
+            if (best < 0 || key > bestKey) {
+                best = i;
+                bestKey = key;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void migrationNeverRaisesTheMaxLoadAndRespectsTransfers() {
+        MigrationPlanner mp = new MigrationPlanner(16, 64, 64);
+        qt().withExamples(1000).forAll(integers().between(1, 16), integers().between(0, 64), longs().all())
+                .checkAssert((m, c, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    double[] load = new double[m];
+                    double[] spt = new double[m];
+                    for (int j = 0; j < m; j++) {
+                        load[j] = r.nextDouble(0, 1000);
+                        spt[j] = r.nextDouble(0.01, 0.06);
+                    }
+                    int[] traj = new int[c];
+                    int[] inst = new int[c];
+                    double[] tok = new double[c];
+                    double[] kv = new double[c];
+                    double[] tool = new double[c];
+                    for (int i = 0; i < c; i++) {
+                        traj[i] = i;
+                        inst[i] = r.nextInt(m);
+                        tok[i] = r.nextDouble(0, 5000);
+                        kv[i] = r.nextDouble(0, 4e9);
+                        tool[i] = r.nextDouble(0, 10);
+                    }
+                    mp.beginInterval();
+                    double before = Arrays.stream(load).max().orElse(0);
+                    MigrationPlanner.Moves moves = mp.plan(load, spt, m, traj, inst, tok, kv, tool, c, 1e9, 1 + r.nextInt(16));
+                    assertTrue(moves.maxLoadAfter() <= before + 1e-9);
+                    boolean[] seen = new boolean[c];
+                    for (int k = 0; k < moves.count(); k++) {
+                        int i = moves.candidate(k);
+                        assertTrue(!seen[i]);
+                        seen[i] = true;
+                        assertTrue(kv[i] / 1e9 <= tool[i]);
+                        assertEquals(inst[i], moves.from(k));
+                        assertTrue(moves.gain(k) > 0);
+                    }
+                });
+    }
+
+    @Test
+    void meanResidualMatchesExactComputationOnIntegers() {
+        qt().withExamples(1000).forAll(integers().between(1, 200), integers().between(0, 20), longs().all())
+                .checkAssert((count, x, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    LogHistogram h = new LogHistogram();
+                    long survivors = 0;
+                    double sum = 0;
+                    for (int i = 0; i < count; i++) {
+                        int v = r.nextInt(16); // below 16 every integer has its own bucket
+                        h.record(v);
+                        if (v > x) {
+                            survivors++;
+                            sum += v;
+                        }
+                    }
+                    assertEquals(survivors, h.survivors(x));
+                    if (survivors == 0) {
+                        assertTrue(Double.isNaN(h.meanResidual(x)));
+                    } else {
+                        assertEquals(sum / survivors - x, h.meanResidual(x), 1e-9);
+                    }
+                });
+    }
+
+    @Test
+    void predictionsStayFiniteAndConsistent() {
+        qt().withExamples(1000).forAll(integers().between(0, 40), integers().between(1, 60), longs().all())
+                .checkAssert((history, stepsRun, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    RuntimePredictor p = new RuntimePredictor(4, 8, 4, 16);
+                    for (int i = 0; i < history; i++) {
+                        p.recordCompleted(r.nextInt(4), r.nextInt(100_000), 1 + r.nextInt(300));
+                    }
+                    p.start(0, r.nextInt(4));
+                    long done = 0;
+                    for (int s = 0; s < stepsRun; s++) {
+                        int tokens = r.nextInt(2000);
+                        p.observeStep(0, tokens);
+                        done += tokens;
+                        double rem = p.predictedRemainingTokens(0);
+                        assertTrue(rem >= 0 && !Double.isInfinite(rem) && !Double.isNaN(rem));
+                        assertTrue(p.predictedRemainingSteps(0) >= 0);
+                        assertEquals(done + rem, p.predictedTotalTokens(0), 1e-6 * (1 + done + rem));
+                    }
+                    p.complete(0);
+                    assertEquals(0.0, p.predictedRemainingTokens(0));
+                    assertEquals(history + 1, p.historyCount());
+                });
+    }
+
+    @Test
+    void tabulatedTimesNeverDecreaseWithBatch() {
+        qt().withExamples(1000).forAll(integers().between(1, 6), longs().all()).checkAssert((rows, seed) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            DecodeTimeTable.Builder b = DecodeTimeTable.builder().degrees(1, 2, 4, 8);
+            double[] ms = {r.nextDouble(1, 60), r.nextDouble(1, 60), r.nextDouble(1, 60), r.nextDouble(1, 60)};
+            int batch = 1;
+            for (int i = 0; i < rows; i++) {
+                b.rowMillis(batch, ms.clone());
+                batch += 1 + r.nextInt(100);
+                for (int d = 0; d < 4; d++) {
+                    ms[d] += r.nextDouble(0, 5);
+                }
+            }
+            DecodeTimeTable t = b.build();
+            double[] out = new double[513];
+            for (int d = 0; d < 4; d++) {
+                t.fill(d, out, 512);
+                for (int k = 2; k <= 512; k++) {
+                    assertTrue(out[k] >= out[k - 1]);
+                    assertTrue(out[k] > 0);
+                }
+            }
+        });
+    }
+}
