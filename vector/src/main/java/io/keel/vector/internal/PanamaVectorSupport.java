@@ -98,14 +98,19 @@ public final class PanamaVectorSupport implements VectorSupport {
             FloatVector acc3 = FloatVector.zero(F);
             for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
                 long o = (long) i << 2;
-                acc0 = load(a, aOff + o).fma(load(b, bOff + o), acc0);
-                acc1 = load(a, aOff + o + 4L * L).fma(load(b, bOff + o + 4L * L), acc1);
-                acc2 = load(a, aOff + o + 8L * L).fma(load(b, bOff + o + 8L * L), acc2);
-                acc3 = load(a, aOff + o + 12L * L).fma(load(b, bOff + o + 12L * L), acc3);
+                acc0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), acc0);
+                acc1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE), acc1);
+                acc2 = FloatVector.fromMemorySegment(F, a, aOff + o + 8L * L, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 8L * L, NATIVE), acc2);
+                acc3 = FloatVector.fromMemorySegment(F, a, aOff + o + 12L * L, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 12L * L, NATIVE), acc3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
                 long o = (long) i << 2;
-                acc0 = load(a, aOff + o).fma(load(b, bOff + o), acc0);
+                acc0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), acc0);
             }
             res = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         }
@@ -118,20 +123,22 @@ public final class PanamaVectorSupport implements VectorSupport {
 
     /**
      * The float[] behind a heap segment when {@code off} falls on a float boundary, else null.
-     * Heap segments go to the array kernels so that the segment kernels only ever see native
-     * segments: a call site that sees both kinds loses the Vector API intrinsics and boxes.
+     * Heap segments go to the array kernels so that the Vector API's segment loads only ever see
+     * native segments: their (JDK-shared) profile, once it has seen both kinds, loses the load
+     * intrinsic and every vector is boxed. Mixed heap/native pairs take the scalar loops.
      */
     private static float[] floats(MemorySegment s, long off) {
         return !s.isNative() && ((s.address() + off) & 3) == 0 && s.heapBase().orElse(null) instanceof float[] f
                 ? f : null;
     }
 
-    private static int index(MemorySegment s, long off) {
-        return (int) ((s.address() + off) >>> 2);
+    /** The byte[] behind a heap segment, else null; see {@link #floats}. */
+    private static byte[] bytes(MemorySegment s) {
+        return !s.isNative() && s.heapBase().orElse(null) instanceof byte[] b ? b : null;
     }
 
-    private static FloatVector load(MemorySegment s, long off) {
-        return FloatVector.fromMemorySegment(F, s, off, NATIVE);
+    private static int index(MemorySegment s, long off) {
+        return (int) ((s.address() + off) >>> 2);
     }
 
     @Override
@@ -207,10 +214,10 @@ public final class PanamaVectorSupport implements VectorSupport {
             FloatVector b1 = FloatVector.zero(F);
             for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
                 long o = (long) i << 2;
-                FloatVector x0 = load(a, aOff + o);
-                FloatVector y0 = load(b, bOff + o);
-                FloatVector x1 = load(a, aOff + o + 4L * L);
-                FloatVector y1 = load(b, bOff + o + 4L * L);
+                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE);
+                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE);
+                FloatVector x1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE);
+                FloatVector y1 = FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE);
                 s0 = x0.fma(y0, s0);
                 a0 = x0.fma(x0, a0);
                 b0 = y0.fma(y0, b0);
@@ -220,8 +227,8 @@ public final class PanamaVectorSupport implements VectorSupport {
             }
             for (int bound = dim & -L; i < bound; i += L) {
                 long o = (long) i << 2;
-                FloatVector x0 = load(a, aOff + o);
-                FloatVector y0 = load(b, bOff + o);
+                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE);
+                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE);
                 s0 = x0.fma(y0, s0);
                 a0 = x0.fma(x0, a0);
                 b0 = y0.fma(y0, b0);
@@ -297,14 +304,17 @@ public final class PanamaVectorSupport implements VectorSupport {
             FloatVector acc1 = FloatVector.zero(F);
             for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
                 long o = (long) i << 2;
-                FloatVector d0 = load(a, aOff + o).sub(load(b, bOff + o));
-                FloatVector d1 = load(a, aOff + o + 4L * L).sub(load(b, bOff + o + 4L * L));
+                FloatVector d0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE));
+                FloatVector d1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE));
                 acc0 = d0.fma(d0, acc0);
                 acc1 = d1.fma(d1, acc1);
             }
             for (int bound = dim & -L; i < bound; i += L) {
                 long o = (long) i << 2;
-                FloatVector d0 = load(a, aOff + o).sub(load(b, bOff + o));
+                FloatVector d0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE));
                 acc0 = d0.fma(d0, acc0);
             }
             res = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
@@ -343,6 +353,18 @@ public final class PanamaVectorSupport implements VectorSupport {
 
     @Override
     public int dotInt8(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        if (a.isNative() && b.isNative()) {
+            return dotInt8Native(a, aOff, b, bOff, dim);
+        }
+        byte[] ba = bytes(a);
+        byte[] bb = bytes(b);
+        if (ba != null && bb != null) {
+            return dotInt8(ba, (int) (a.address() + aOff), bb, (int) (b.address() + bOff), dim);
+        }
+        return ScalarVectorSupport.INSTANCE.dotInt8(a, aOff, b, bOff, dim);
+    }
+
+    private static int dotInt8Native(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
         int i = 0;
         int res = 0;
         if (dim >= BL) {
@@ -477,24 +499,24 @@ public final class PanamaVectorSupport implements VectorSupport {
             for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
                 long o = (long) i << 2;
                 long p = o + 4L * L;
-                FloatVector qa = load(q, qOff + o);
-                FloatVector qc = load(q, qOff + p);
-                a0 = load(rows, o0 + o).fma(qa, a0);
-                a1 = load(rows, o1 + o).fma(qa, a1);
-                a2 = load(rows, o2 + o).fma(qa, a2);
-                a3 = load(rows, o3 + o).fma(qa, a3);
-                c0 = load(rows, o0 + p).fma(qc, c0);
-                c1 = load(rows, o1 + p).fma(qc, c1);
-                c2 = load(rows, o2 + p).fma(qc, c2);
-                c3 = load(rows, o3 + p).fma(qc, c3);
+                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                FloatVector qc = FloatVector.fromMemorySegment(F, q, qOff + p, NATIVE);
+                a0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).fma(qa, a0);
+                a1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).fma(qa, a1);
+                a2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).fma(qa, a2);
+                a3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).fma(qa, a3);
+                c0 = FloatVector.fromMemorySegment(F, rows, o0 + p, NATIVE).fma(qc, c0);
+                c1 = FloatVector.fromMemorySegment(F, rows, o1 + p, NATIVE).fma(qc, c1);
+                c2 = FloatVector.fromMemorySegment(F, rows, o2 + p, NATIVE).fma(qc, c2);
+                c3 = FloatVector.fromMemorySegment(F, rows, o3 + p, NATIVE).fma(qc, c3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
                 long o = (long) i << 2;
-                FloatVector qa = load(q, qOff + o);
-                a0 = load(rows, o0 + o).fma(qa, a0);
-                a1 = load(rows, o1 + o).fma(qa, a1);
-                a2 = load(rows, o2 + o).fma(qa, a2);
-                a3 = load(rows, o3 + o).fma(qa, a3);
+                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                a0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).fma(qa, a0);
+                a1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).fma(qa, a1);
+                a2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).fma(qa, a2);
+                a3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).fma(qa, a3);
             }
             r0 = a0.add(c0).reduceLanes(VectorOperators.ADD);
             r1 = a1.add(c1).reduceLanes(VectorOperators.ADD);
@@ -598,11 +620,11 @@ public final class PanamaVectorSupport implements VectorSupport {
             FloatVector a3 = FloatVector.zero(F);
             for (int bound = dim & -L; i < bound; i += L) {
                 long o = (long) i << 2;
-                FloatVector qa = load(q, qOff + o);
-                FloatVector d0 = load(rows, o0 + o).sub(qa);
-                FloatVector d1 = load(rows, o1 + o).sub(qa);
-                FloatVector d2 = load(rows, o2 + o).sub(qa);
-                FloatVector d3 = load(rows, o3 + o).sub(qa);
+                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                FloatVector d0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).sub(qa);
+                FloatVector d1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).sub(qa);
+                FloatVector d2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).sub(qa);
+                FloatVector d3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).sub(qa);
                 a0 = d0.fma(d0, a0);
                 a1 = d1.fma(d1, a1);
                 a2 = d2.fma(d2, a2);
