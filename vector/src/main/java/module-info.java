@@ -5,4 +5,5 @@ module io.keel.vector {
 
     exports io.keel.vector;
     exports io.keel.vector.select;
+    exports io.keel.vector.retrieve;
 }
