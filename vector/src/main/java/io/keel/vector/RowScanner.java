@@ -34,7 +34,7 @@ public final class RowScanner {
     private final TopK candidates;
     private final int[] candidateIds;
     private final byte[] queryCodes;
-    private final float[] four = new float[4];
+    private final float[] four = new float[VectorSupport.SCRATCH];
     private final TopHits hits;
 
     /**

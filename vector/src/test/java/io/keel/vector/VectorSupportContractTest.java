@@ -125,7 +125,7 @@ class VectorSupportContractTest {
     @MethodSource("implementations")
     void fourRowKernelsMatchTheReference(VectorSupport s) {
         SplittableRandom r = new SplittableRandom(11);
-        float[] out = new float[4];
+        float[] out = new float[VectorSupport.SCRATCH];
         for (int n : SIZES) {
             int stride = n + r.nextInt(3);
             int qo = r.nextInt(3);
@@ -210,7 +210,7 @@ class VectorSupportContractTest {
         float[] b = random(r, 4 * 702);
         byte[] qa = new byte[702];
         byte[] qb = new byte[702];
-        float[] out = new float[4];
+        float[] out = new float[VectorSupport.SCRATCH];
         float[] sink = new float[1];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sa = arena.allocate(4L * 702);

@@ -37,6 +37,47 @@ public final class PanamaVectorSupport implements VectorSupport {
     public PanamaVectorSupport() {
     }
 
+    /**
+     * The horizontal sum in a fixed tree order. {@code reduceLanes(ADD)} leaves the order
+     * unspecified, and C2's intrinsic and the interpreter's Java fallback do differ, so a score
+     * could change when a method gets compiled; lane extraction is exact in every tier, so this
+     * sum is the same in all of them.
+     */
+    private static float sum(FloatVector v) {
+        if (L == 16) {
+            float a = (v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12));
+            float b = (v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14));
+            float c = (v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13));
+            float d = (v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15));
+            return (a + b) + (c + d);
+        }
+        if (L == 8) {
+            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
+                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+        }
+        if (L == 4) {
+            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
+        }
+        float s = 0f;
+        for (int i = 0; i < L; i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    /**
+     * The sum of {@code a[off, off + L)} in a fixed tree order; the four-row kernels spill their
+     * accumulators to the caller's scratch and sum them here (four lane-extraction trees in one
+     * method exceed C2's inlining budget, and a vector crossing a non-inlined call is boxed).
+     */
+    private static float tree(float[] a, int off) {
+        float s = 0f;
+        for (int h = 0; h < L; h += 4) {
+            s += (a[off + h] + a[off + h + 2]) + (a[off + h + 1] + a[off + h + 3]);
+        }
+        return s;
+    }
+
     /** Whether the CPU offers float vectors of at least 128 bits. */
     public static boolean usable() {
         return F.vectorBitSize() >= 128;
@@ -67,7 +108,7 @@ public final class PanamaVectorSupport implements VectorSupport {
             for (int bound = dim & -L; i < bound; i += L) {
                 acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
             }
-            res = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < dim; i++) {
             res = Math.fma(a[aOff + i], b[bOff + i], res);
@@ -112,7 +153,7 @@ public final class PanamaVectorSupport implements VectorSupport {
                 acc0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
                         .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), acc0);
             }
-            res = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < dim; i++) {
             long o = (long) i << 2;
@@ -173,9 +214,9 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a0 = x0.fma(x0, a0);
                 b0 = y0.fma(y0, b0);
             }
-            s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-            na = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            nb = b0.add(b1).reduceLanes(VectorOperators.ADD);
+            s = sum(s0.add(s1));
+            na = sum(a0.add(a1));
+            nb = sum(b0.add(b1));
         }
         for (; i < dim; i++) {
             float x = a[aOff + i];
@@ -233,9 +274,9 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a0 = x0.fma(x0, a0);
                 b0 = y0.fma(y0, b0);
             }
-            s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-            na = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            nb = b0.add(b1).reduceLanes(VectorOperators.ADD);
+            s = sum(s0.add(s1));
+            na = sum(a0.add(a1));
+            nb = sum(b0.add(b1));
         }
         for (; i < dim; i++) {
             long o = (long) i << 2;
@@ -274,7 +315,7 @@ public final class PanamaVectorSupport implements VectorSupport {
                 FloatVector d0 = FloatVector.fromArray(F, a, aOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
                 acc0 = d0.fma(d0, acc0);
             }
-            res = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < dim; i++) {
             float d = a[aOff + i] - b[bOff + i];
@@ -317,7 +358,7 @@ public final class PanamaVectorSupport implements VectorSupport {
                         .sub(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE));
                 acc0 = d0.fma(d0, acc0);
             }
-            res = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            res = sum(acc0.add(acc1));
         }
         for (; i < dim; i++) {
             long o = (long) i << 2;
@@ -443,10 +484,14 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a2 = FloatVector.fromArray(F, rows, o2 + i).fma(qa, a2);
                 a3 = FloatVector.fromArray(F, rows, o3 + i).fma(qa, a3);
             }
-            r0 = a0.add(c0).reduceLanes(VectorOperators.ADD);
-            r1 = a1.add(c1).reduceLanes(VectorOperators.ADD);
-            r2 = a2.add(c2).reduceLanes(VectorOperators.ADD);
-            r3 = a3.add(c3).reduceLanes(VectorOperators.ADD);
+            a0.add(c0).intoArray(out, 0 * L);
+            a1.add(c1).intoArray(out, 1 * L);
+            a2.add(c2).intoArray(out, 2 * L);
+            a3.add(c3).intoArray(out, 3 * L);
+            r0 = tree(out, 0);
+            r1 = tree(out, L);
+            r2 = tree(out, 2 * L);
+            r3 = tree(out, 3 * L);
         }
         for (; i < dim; i++) {
             float x = q[qOff + i];
@@ -518,10 +563,14 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).fma(qa, a2);
                 a3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).fma(qa, a3);
             }
-            r0 = a0.add(c0).reduceLanes(VectorOperators.ADD);
-            r1 = a1.add(c1).reduceLanes(VectorOperators.ADD);
-            r2 = a2.add(c2).reduceLanes(VectorOperators.ADD);
-            r3 = a3.add(c3).reduceLanes(VectorOperators.ADD);
+            a0.add(c0).intoArray(out, 0 * L);
+            a1.add(c1).intoArray(out, 1 * L);
+            a2.add(c2).intoArray(out, 2 * L);
+            a3.add(c3).intoArray(out, 3 * L);
+            r0 = tree(out, 0);
+            r1 = tree(out, L);
+            r2 = tree(out, 2 * L);
+            r3 = tree(out, 3 * L);
         }
         for (; i < dim; i++) {
             long o = (long) i << 2;
@@ -564,10 +613,14 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a2 = d2.fma(d2, a2);
                 a3 = d3.fma(d3, a3);
             }
-            r0 = a0.reduceLanes(VectorOperators.ADD);
-            r1 = a1.reduceLanes(VectorOperators.ADD);
-            r2 = a2.reduceLanes(VectorOperators.ADD);
-            r3 = a3.reduceLanes(VectorOperators.ADD);
+            a0.intoArray(out, 0 * L);
+            a1.intoArray(out, 1 * L);
+            a2.intoArray(out, 2 * L);
+            a3.intoArray(out, 3 * L);
+            r0 = tree(out, 0);
+            r1 = tree(out, L);
+            r2 = tree(out, 2 * L);
+            r3 = tree(out, 3 * L);
         }
         for (; i < dim; i++) {
             float x = q[qOff + i];
@@ -630,10 +683,14 @@ public final class PanamaVectorSupport implements VectorSupport {
                 a2 = d2.fma(d2, a2);
                 a3 = d3.fma(d3, a3);
             }
-            r0 = a0.reduceLanes(VectorOperators.ADD);
-            r1 = a1.reduceLanes(VectorOperators.ADD);
-            r2 = a2.reduceLanes(VectorOperators.ADD);
-            r3 = a3.reduceLanes(VectorOperators.ADD);
+            a0.intoArray(out, 0 * L);
+            a1.intoArray(out, 1 * L);
+            a2.intoArray(out, 2 * L);
+            a3.intoArray(out, 3 * L);
+            r0 = tree(out, 0);
+            r1 = tree(out, L);
+            r2 = tree(out, 2 * L);
+            r3 = tree(out, 3 * L);
         }
         for (; i < dim; i++) {
             long o = (long) i << 2;

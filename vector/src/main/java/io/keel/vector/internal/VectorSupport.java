@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
  * and thread-safe; no call allocates.
  */
 public interface VectorSupport {
+    /** Floats the four-row kernels' {@code out} must hold: results in [0, 4), scratch up to here. */
+    int SCRATCH = 256;
+
     /** A one-line description for the log and reports. */
     String description();
 
@@ -40,7 +43,8 @@ public interface VectorSupport {
 
     /**
      * Dot of {@code q} with the four rows at {@code rowOff + r * stride}, r = 0..3, into
-     * {@code out[0..3]}: the query is loaded once for four rows.
+     * {@code out[0..3]}: the query is loaded once for four rows. {@code out} holds at least
+     * {@link #SCRATCH} floats; beyond index 3 it is scratch.
      */
     void dot4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out);
 

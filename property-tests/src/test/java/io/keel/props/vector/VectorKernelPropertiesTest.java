@@ -15,7 +15,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 /** Properties of the vector kernels on random inputs (seeds drawn by QuickTheories). */
-class VectorKernelProperties {
+class VectorKernelPropertiesTest {
     static float[] random(SplittableRandom r, int n, double scale) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

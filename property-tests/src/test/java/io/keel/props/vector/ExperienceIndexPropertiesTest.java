@@ -13,6 +13,7 @@ import io.keel.vector.retrieve.ExperienceQuery;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
@@ -22,7 +23,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * ties by lower id, MMR, hierarchical filtering): exact equality of ids and scores on random
  * corpora whose small integer embeddings and term counts make ties common.
  */
-class ExperienceIndexProperties {
+class ExperienceIndexPropertiesTest {
     record Entry(int parent, float[] unit, int[] terms, int[] counts) {
     }
 
@@ -176,7 +177,9 @@ class ExperienceIndexProperties {
 
     @Test
     void searchesEqualTheBruteForceReference() {
+        int[] examples = new int[1];
         qt().withExamples(1000).forAll(longs().all()).checkAssert(seed -> {
+            examples[0]++;
             SplittableRandom r = new SplittableRandom(seed);
             int dim = 1 + r.nextInt(12);
             int maxK = 1 + r.nextInt(8);
@@ -234,5 +237,6 @@ class ExperienceIndexProperties {
             assertEquals(steps, index.stepCount());
             assertEquals(Arrays.asList(workflows), Arrays.asList(index.workflowCount()));
         });
+        assertTrue(examples[0] >= 1000, "examples run: " + examples[0]);
     }
 }
