@@ -84,6 +84,56 @@ public final class AutoformalizationSet {
                 correct);
     }
 
+    /**
+     * A synthetic set for the demo: {@code k} candidates per problem; each is correct with
+     * probability 0.35, correct ones share one equivalence class and score higher semantically on
+     * average, wrong ones scatter over several wrong classes; 10% fail the syntax check.
+     */
+    public static AutoformalizationSet synthetic(int problems, int k, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int n = problems * k;
+        String[] names = new String[problems];
+        int[] start = new int[problems + 1];
+        boolean[] syntax = new boolean[n];
+        int[] cluster = new int[n];
+        double[] semantic = new double[n];
+        double[] symbolic = new double[n];
+        boolean[] correct = new boolean[n];
+        for (int p = 0; p < problems; p++) {
+            names[p] = "synthetic/" + p;
+            start[p] = p * k;
+            int wrongClasses = 2 + r.nextInt(Math.max(1, k / 2));
+            for (int c = 0; c < k; c++) {
+                int i = p * k + c;
+                correct[i] = r.nextDouble() < 0.35;
+                syntax[i] = r.nextDouble() >= 0.1;
+                cluster[i] = correct[i] ? 0 : 1 + r.nextInt(wrongClasses);
+                double mean = correct[i] ? 0.8 : 0.68;
+                semantic[i] = Math.max(0, Math.min(1, mean + 0.12 * r.nextGaussian()));
+            }
+            // Dense class ids in order of first appearance, as a prover's union-find would number them.
+            int[] renumber = new int[k + 1];
+            java.util.Arrays.fill(renumber, -1);
+            int next = 0;
+            for (int c = 0; c < k; c++) {
+                int i = p * k + c;
+                if (renumber[cluster[i]] < 0) {
+                    renumber[cluster[i]] = next++;
+                }
+                cluster[i] = renumber[cluster[i]];
+            }
+            for (int c = 0; c < k; c++) {
+                int size = 0;
+                for (int d = 0; d < k; d++) {
+                    size += cluster[p * k + d] == cluster[p * k + c] ? 1 : 0;
+                }
+                symbolic[p * k + c] = (double) size / k;
+            }
+        }
+        start[problems] = n;
+        return new AutoformalizationSet(names, start, syntax, cluster, semantic, symbolic, correct);
+    }
+
     /** Number of problems. */
     public int problems() {
         return names.length;
