@@ -35,15 +35,7 @@ final class ScoringDemo implements DemoSection {
 
         progress.step("candidate selection over 500 synthetic problems x 10 candidates");
         AutoformalizationSet set = AutoformalizationSet.synthetic(500, 10, 42);
-        SelectionEvaluation.Figures f = SelectionEvaluation.evaluate(set, new ConsistencySelector(10));
-        Map<String, Object> sel = Report.object();
-        sel.put("problems", f.problems());
-        sel.put("pass1", f.percent(f.pass1()));
-        sel.put("passK", f.percent(f.passK()));
-        sel.put("symbolic", f.percent(f.symbolic()));
-        sel.put("semantic", f.percent(f.semantic()));
-        sel.put("combined", f.percent(f.combined()));
-        r.put("selection", sel);
+        r.put("selection", SelectCommand.report(SelectionEvaluation.evaluate(set, new ConsistencySelector(10))));
 
         progress.step("hybrid retrieval: " + WORKFLOWS + " workflows x " + STEPS + " steps, d=" + DIM);
         ExperienceCorpus corpus = new ExperienceCorpus(DIM, WORKFLOWS, 5000, 7);

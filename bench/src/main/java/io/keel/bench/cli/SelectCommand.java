@@ -44,7 +44,11 @@ public final class SelectCommand implements Runnable {
         AutoformalizationSet set = AutoformalizationSet.read(data);
         ConsistencySelector selector = new ConsistencySelector(set.maxCandidates())
                 .alpha(alpha).temperature(temperature).combine(c);
-        SelectionEvaluation.Figures f = SelectionEvaluation.evaluate(set, selector);
+        Report.print(System.out, report(SelectionEvaluation.evaluate(set, selector)), output.json());
+    }
+
+    /** The figures as the report prints them: problems, then accuracies in percent. */
+    static Map<String, Object> report(SelectionEvaluation.Figures f) {
         Map<String, Object> r = Report.object();
         r.put("problems", f.problems());
         r.put("pass1", f.percent(f.pass1()));
@@ -52,6 +56,6 @@ public final class SelectCommand implements Runnable {
         r.put("symbolic", f.percent(f.symbolic()));
         r.put("semantic", f.percent(f.semantic()));
         r.put("combined", f.percent(f.combined()));
-        Report.print(System.out, r, output.json());
+        return r;
     }
 }
