@@ -138,6 +138,17 @@ public final class VectorMath {
         return IMPL.dotInt8(a, aOff, b, bOff, dim);
     }
 
+    /**
+     * The float estimate of the dot product of two quantized vectors:
+     * {@code aScale * bScale * dotInt8(a, aOff, b, bOff, dim)}, with the scales
+     * {@link #quantize} returned.
+     */
+    public static float dotInt8(byte[] a, int aOff, float aScale, byte[] b, int bOff, float bScale, int dim) {
+        Checks.finite("aScale", aScale);
+        Checks.finite("bScale", bScale);
+        return aScale * bScale * dotInt8(a, aOff, b, bOff, dim);
+    }
+
     /** Exact integer dot product of {@code dim} bytes at byte offsets {@code aOff} and {@code bOff}. */
     public static int dotInt8(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
         range("a", a, aOff, dim, dim);

@@ -73,6 +73,18 @@ class VectorMathTest {
                 assertTrue(Math.abs(x[2 + i] - back[i]) <= 0.5 * scale + 1e-6 * maxAbs, "n=" + n + " i=" + i);
             }
         }
+        float[] a = VectorSupportContractTest.random(r, 384);
+        float[] b = VectorSupportContractTest.random(r, 384);
+        byte[] qa = new byte[384];
+        byte[] qb = new byte[384];
+        float sa = VectorMath.quantize(a, 0, qa, 0, 384);
+        float sb = VectorMath.quantize(b, 0, qb, 0, 384);
+        // Each code is off by at most half a step: the estimate is off by at most the sum of the cross terms.
+        double bound = 0;
+        for (int i = 0; i < 384; i++) {
+            bound += 0.5 * sa * Math.abs(b[i]) + 0.5 * sb * Math.abs(a[i]) + 0.25 * sa * sb;
+        }
+        assertEquals(VectorMath.dot(a, b), VectorMath.dotInt8(qa, 0, sa, qb, 0, sb, 384), bound + 1e-4);
         byte[] q = {5, 5};
         assertEquals(0f, VectorMath.quantize(new float[2], 0, q, 0, 2));
         assertArrayEquals(new byte[2], q);
