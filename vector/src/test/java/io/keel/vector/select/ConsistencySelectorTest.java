@@ -45,6 +45,32 @@ class ConsistencySelectorTest {
     }
 
     @Test
+    void aProblemAllocatesNothing() {
+        ConsistencySelector s = new ConsistencySelector(10).combine(ConsistencySelector.Combine.LOG);
+        boolean[] eq = new boolean[100];
+        for (int i = 0; i < 10; i += 3) {
+            eq[i * 10 + 9] = true;
+        }
+        int[] classes = new int[10];
+        boolean[] ok = new boolean[10];
+        java.util.Arrays.fill(ok, true);
+        float[] original = new float[64];
+        float[] candidates = new float[640];
+        for (int i = 0; i < candidates.length; i++) {
+            candidates[i] = (float) Math.sin(i);
+            original[i % 64] = (float) Math.cos(i);
+        }
+        double[] sem = new double[10];
+        int[] ranked = new int[3];
+        io.keel.core.testing.AllocationProbe.assertZeroAllocation("verdicts + cosines + select + rank", () -> {
+            s.classesFromVerdicts(10, eq, classes);
+            s.semanticScores(original, 0, candidates, 0, 10, 64, sem);
+            s.select(10, ok, classes, sem);
+            s.rank(3, ranked);
+        });
+    }
+
+    @Test
     void badInputIsRejectedKeepingThePreviousSelection() {
         ConsistencySelector s = new ConsistencySelector(3);
         s.select(3, new boolean[] {true, true, true}, new int[] {0, 0, 2}, new double[] {0.1, 0.2, 0.3});
