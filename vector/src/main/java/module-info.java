@@ -2,4 +2,8 @@
 module io.keel.vector {
     requires transitive io.keel.core;
     requires static jdk.incubator.vector;
+
+    exports io.keel.vector;
+    exports io.keel.vector.select;
+    exports io.keel.vector.retrieve;
 }

@@ -1,0 +1,105 @@
+package io.keel.bench.cli;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import io.keel.bench.vector.BandwidthReference;
+import io.keel.core.TopK;
+import io.keel.vector.RowScanner;
+import io.keel.vector.Similarity;
+import org.apache.lucene.util.VectorUtil;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code keel score}: one-vs-many top-10 dot-product scan throughput, in one process, alternating
+ * keel's fused scan, the same loop over Lucene's {@code VectorUtil.dotProduct} on the same rows,
+ * and a plain SIMD sum over the same bytes (the bandwidth reference). Medians over rounds.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Measure the one-vs-many similarity scan (GB/s) against Lucene and a bandwidth reference.")
+public final class ScoreCommand implements Runnable {
+    @Mixin
+    JsonOption output;
+
+    @Option(names = "--dim", defaultValue = "768", description = "Vector dimension (default 768).")
+    int dim;
+
+    @Option(names = "--rows", defaultValue = "200000", description = "Rows scanned per query (default 200000).")
+    int rows;
+
+    @Option(names = "--rounds", defaultValue = "15", description = "Measured rounds (default 15).")
+    int rounds;
+
+    @Override
+    public void run() {
+        if (dim <= 0 || rows <= 0 || rounds <= 0 || (long) dim * rows > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
+                    + dim + ", " + rows + ", " + rounds);
+        }
+        SplittableRandom r = new SplittableRandom(42);
+        float[] flat = new float[rows * dim];
+        for (int i = 0; i < flat.length; i++) {
+            flat[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        float[][] perRow = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            perRow[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+        }
+        float[] query = Arrays.copyOfRange(flat, 0, dim);
+        RowScanner scanner = new RowScanner(dim, 10, 0);
+        TopK top = TopK.largest(10);
+        int[] ids = new int[10];
+        long[] ours = new long[rounds];
+        long[] lucene = new long[rounds];
+        long[] reference = new long[rounds];
+        float sink = 0;
+        int warmup = Math.max(3, (int) Math.min(50, 2_000_000_000L / ((long) rows * dim * 4)));
+        for (int round = -warmup; round < rounds; round++) {
+            // Rotate which one goes first so none always runs on a cache warmed by another.
+            for (int j = 0; j < 3; j++) {
+                int which = Math.floorMod(round + j, 3);
+                long t0 = System.nanoTime();
+                if (which == 0) {
+                    sink += scanner.scan(Similarity.DOT_PRODUCT, query, 0, flat, 0, rows, dim, 10).score(0);
+                } else if (which == 1) {
+                    top.reset(10);
+                    for (int i = 0; i < rows; i++) {
+                        top.offer(i, VectorUtil.dotProduct(query, perRow[i]));
+                    }
+                    top.drain(ids, null);
+                    sink += ids[0];
+                } else {
+                    sink += BandwidthReference.sum(flat, 0, rows * dim);
+                }
+                long t = System.nanoTime() - t0;
+                if (round >= 0) {
+                    (which == 0 ? ours : which == 1 ? lucene : reference)[round] = t;
+                }
+            }
+        }
+        double bytes = 4.0 * rows * dim;
+        Map<String, Object> m = Report.object();
+        m.put("dim", dim);
+        m.put("rows", rows);
+        m.put("gbPerSec", round2(bytes / median(ours)));
+        m.put("bandwidthRefGbPerSec", round2(bytes / median(reference)));
+        m.put("luceneRatio", round2((double) median(lucene) / median(ours)));
+        if (sink == 42.4242f) {
+            m.put("sink", sink);
+        }
+        Report.print(System.out, m, output.json());
+    }
+
+    private static long median(long[] t) {
+        long[] c = t.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,104 @@
+package io.keel.props.vector;
+
+import java.util.SplittableRandom;
+
+import io.keel.vector.RowScanner;
+import io.keel.vector.Similarity;
+import io.keel.vector.TopHits;
+import io.keel.vector.VectorMath;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/** Properties of the vector kernels on random inputs (seeds drawn by QuickTheories). */
+class VectorKernelPropertiesTest {
+    static float[] random(SplittableRandom r, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        }
+        return v;
+    }
+
+    @Test
+    void cosineIsBoundedAndSymmetricAndDotIsSymmetric() {
+        qt().withExamples(2000).forAll(longs().all(), integers().between(0, 300)).checkAssert((seed, n) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            double scale = Math.pow(10, r.nextInt(-3, 4));
+            float[] a = random(r, n, scale);
+            float[] b = r.nextBoolean() ? a.clone() : random(r, n, scale);
+            if (r.nextBoolean() && n > 0) {
+                for (int i = 0; i < n; i++) {
+                    b[i] = -a[i];
+                }
+            }
+            float c = VectorMath.cosine(a, b);
+            assertTrue(c >= -1f && c <= 1f, "cosine " + c);
+            assertEquals(c, VectorMath.cosine(b, a));
+            assertEquals(VectorMath.dot(a, b), VectorMath.dot(b, a));
+            assertEquals(VectorMath.squaredL2(a, b), VectorMath.squaredL2(b, a));
+            assertTrue(VectorMath.squaredL2(a, b) >= 0f);
+        });
+    }
+
+    @Test
+    void quantizationErrorIsWithinHalfAStep() {
+        qt().withExamples(2000).forAll(longs().all(), integers().between(0, 700)).checkAssert((seed, n) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] x = random(r, n, Math.pow(10, r.nextInt(-4, 5)));
+            byte[] q = new byte[n];
+            float scale = VectorMath.quantize(x, 0, q, 0, n);
+            float[] back = new float[n];
+            VectorMath.dequantize(q, 0, scale, back, 0, n);
+            float maxAbs = 0;
+            for (float v : x) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+            for (int i = 0; i < n; i++) {
+                assertTrue(q[i] >= -VectorMath.QMAX && q[i] <= VectorMath.QMAX);
+                assertTrue(Math.abs(x[i] - back[i]) <= 0.5 * scale + 1e-6 * maxAbs,
+                        "x=" + x[i] + " back=" + back[i] + " scale=" + scale);
+            }
+        });
+    }
+
+    @Test
+    void topKIsThePrefixOfTheFullRanking() {
+        qt().withExamples(1000).forAll(longs().all()).checkAssert(seed -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            int dim = 1 + r.nextInt(64);
+            int n = r.nextInt(120);
+            int k = r.nextInt(Math.max(1, n + 2));
+            Similarity sim = Similarity.values()[r.nextInt(3)];
+            // Few distinct values make exact ties common, so the index tie-break is exercised.
+            float[] rows = new float[n * dim];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = r.nextInt(-2, 3);
+            }
+            float[] q = random(r, dim, 1);
+            RowScanner full = new RowScanner(dim, n + 2, 0);
+            TopHits all = full.scan(sim, q, 0, rows, 0, n, dim, n);
+            int[] order = new int[n];
+            float[] scores = new float[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = all.id(i);
+                scores[i] = all.score(i);
+            }
+            for (int i = 1; i < n; i++) {
+                boolean ordered = sim.largerIsBetter() ? scores[i - 1] >= scores[i] : scores[i - 1] <= scores[i];
+                assertTrue(ordered && (scores[i - 1] != scores[i] || order[i - 1] < order[i]), "rank " + i);
+            }
+            RowScanner small = new RowScanner(dim, n + 2, 0);
+            TopHits top = small.scan(sim, q, 0, rows, 0, n, dim, Math.min(k, n + 2));
+            assertEquals(Math.min(k, n), top.size());
+            for (int i = 0; i < top.size(); i++) {
+                assertEquals(order[i], top.id(i));
+                assertEquals(scores[i], top.score(i));
+            }
+        });
+    }
+}

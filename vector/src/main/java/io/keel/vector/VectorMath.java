@@ -1,0 +1,279 @@
+package io.keel.vector;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import io.keel.core.Checks;
+import io.keel.vector.internal.VectorSupport;
+import io.keel.vector.internal.VectorSupports;
+
+/**
+ * Similarity kernels over float32 and int8 vectors: dot, cosine, squared L2, int8 dot,
+ * symmetric int8 quantization and in-place normalisation. Inputs are {@code float[]}/{@code byte[]}
+ * with element offsets, or {@link MemorySegment}s (floats in native byte order) with byte offsets.
+ *
+ * <p>The work is done by the Panama Vector API when {@code jdk.incubator.vector} is present
+ * (run with {@code --add-modules jdk.incubator.vector}) and by a scalar fallback otherwise; the
+ * choice is logged once ({@link #implementation()}). Results of the two differ only by float
+ * rounding (summation order).
+ *
+ * <p>Validation costs O(1) on the success path: offsets and lengths are checked up front; a
+ * NaN or infinite input always makes the float result non-finite, so the inputs are scanned only
+ * then, to name the offending element in the {@link IllegalArgumentException}. Stateless,
+ * thread-safe, allocation-free.
+ */
+public final class VectorMath {
+    /** Quantized values lie in {@code [-QMAX, QMAX]}: symmetric, so -128 is never produced. */
+    public static final int QMAX = 127;
+
+    private static final VectorSupport IMPL = VectorSupports.get();
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private VectorMath() {
+    }
+
+    /** The implementation in use, e.g. "Panama Vector API, 512-bit vectors (16 floats)". */
+    public static String implementation() {
+        return IMPL.description();
+    }
+
+    /** Dot product of two vectors of equal length. */
+    public static float dot(float[] a, float[] b) {
+        Checks.sameLength("b", b.length, a.length);
+        return dot(a, 0, b, 0, a.length);
+    }
+
+    /** Dot product of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int dim) {
+        range("a", a.length, aOff, dim);
+        range("b", b.length, bOff, dim);
+        float r = IMPL.dot(a, aOff, b, bOff, dim);
+        if (!Float.isFinite(r)) {
+            throw nonFinite("dot", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Dot product of {@code dim} floats at byte offsets {@code aOff} and {@code bOff}. */
+    public static float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        range("a", a, aOff, 4L * dim, dim);
+        range("b", b, bOff, 4L * dim, dim);
+        float r = IMPL.dot(a, aOff, b, bOff, dim);
+        if (!Float.isFinite(r)) {
+            throw nonFinite("dot", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Cosine similarity of two vectors of equal length; 0 when either is the zero vector. */
+    public static float cosine(float[] a, float[] b) {
+        Checks.sameLength("b", b.length, a.length);
+        return cosine(a, 0, b, 0, a.length);
+    }
+
+    /** Cosine similarity in {@code [-1, 1]}; 0 when either vector is zero. */
+    public static float cosine(float[] a, int aOff, float[] b, int bOff, int dim) {
+        range("a", a.length, aOff, dim);
+        range("b", b.length, bOff, dim);
+        float r = IMPL.cosine(a, aOff, b, bOff, dim);
+        if (r != r) {
+            throw nonFinite("cosine", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Cosine similarity of {@code dim} floats at byte offsets; 0 when either vector is zero. */
+    public static float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        range("a", a, aOff, 4L * dim, dim);
+        range("b", b, bOff, 4L * dim, dim);
+        float r = IMPL.cosine(a, aOff, b, bOff, dim);
+        if (r != r) {
+            throw nonFinite("cosine", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Squared Euclidean distance of two vectors of equal length. */
+    public static float squaredL2(float[] a, float[] b) {
+        Checks.sameLength("b", b.length, a.length);
+        return squaredL2(a, 0, b, 0, a.length);
+    }
+
+    /** Squared Euclidean distance of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
+    public static float squaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
+        range("a", a.length, aOff, dim);
+        range("b", b.length, bOff, dim);
+        float r = IMPL.squaredL2(a, aOff, b, bOff, dim);
+        if (!Float.isFinite(r)) {
+            throw nonFinite("squaredL2", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Squared Euclidean distance of {@code dim} floats at byte offsets. */
+    public static float squaredL2(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        range("a", a, aOff, 4L * dim, dim);
+        range("b", b, bOff, 4L * dim, dim);
+        float r = IMPL.squaredL2(a, aOff, b, bOff, dim);
+        if (!Float.isFinite(r)) {
+            throw nonFinite("squaredL2", a, aOff, b, bOff, dim);
+        }
+        return r;
+    }
+
+    /** Exact integer dot product of two int8 vectors of equal length. */
+    public static int dotInt8(byte[] a, byte[] b) {
+        Checks.sameLength("b", b.length, a.length);
+        return dotInt8(a, 0, b, 0, a.length);
+    }
+
+    /**
+     * Exact integer dot product of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)};
+     * multiply by both vectors' scales for the float estimate. Never overflows for
+     * {@code dim < 131,072}.
+     */
+    public static int dotInt8(byte[] a, int aOff, byte[] b, int bOff, int dim) {
+        range("a", a.length, aOff, dim);
+        range("b", b.length, bOff, dim);
+        return IMPL.dotInt8(a, aOff, b, bOff, dim);
+    }
+
+    /**
+     * The float estimate of the dot product of two quantized vectors:
+     * {@code aScale * bScale * dotInt8(a, aOff, b, bOff, dim)}, with the scales
+     * {@link #quantize} returned.
+     */
+    public static float dotInt8(byte[] a, int aOff, float aScale, byte[] b, int bOff, float bScale, int dim) {
+        Checks.finite("aScale", aScale);
+        Checks.finite("bScale", bScale);
+        return aScale * bScale * dotInt8(a, aOff, b, bOff, dim);
+    }
+
+    /** Exact integer dot product of {@code dim} bytes at byte offsets {@code aOff} and {@code bOff}. */
+    public static int dotInt8(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        range("a", a, aOff, dim, dim);
+        range("b", b, bOff, dim, dim);
+        return IMPL.dotInt8(a, aOff, b, bOff, dim);
+    }
+
+    /**
+     * Symmetric int8 quantization of {@code src[srcOff, srcOff + dim)} into
+     * {@code dst[dstOff, dstOff + dim)}; returns the scale. Rule: {@code scale = maxAbs / 127}
+     * (in float) and {@code q[i] = rint(x[i] * 127 / maxAbs)} computed in double, rounding half to
+     * even, so {@code |x[i] - q[i] * scale| <= scale / 2} up to float rounding of the scale. A zero
+     * vector gets scale 0 and all-zero codes. Non-finite input is rejected before {@code dst}
+     * is written.
+     */
+    public static float quantize(float[] src, int srcOff, byte[] dst, int dstOff, int dim) {
+        range("src", src.length, srcOff, dim);
+        range("dst", dst.length, dstOff, dim);
+        float maxAbs = IMPL.maxAbs(src, srcOff, dim);
+        if (!Float.isFinite(maxAbs)) {
+            throw firstNonFinite("src", src, srcOff, dim);
+        }
+        if (maxAbs == 0f) {
+            java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
+            return 0f;
+        }
+        final double k = QMAX / (double) maxAbs;
+        for (int i = 0; i < dim; i++) {
+            dst[dstOff + i] = (byte) Math.rint(src[srcOff + i] * k);
+        }
+        return maxAbs / QMAX;
+    }
+
+    /** The inverse of {@link #quantize}: {@code dst[i] = q[i] * scale}. */
+    public static void dequantize(byte[] src, int srcOff, float scale, float[] dst, int dstOff, int dim) {
+        range("src", src.length, srcOff, dim);
+        range("dst", dst.length, dstOff, dim);
+        Checks.finite("scale", scale);
+        for (int i = 0; i < dim; i++) {
+            dst[dstOff + i] = src[srcOff + i] * scale;
+        }
+    }
+
+    /**
+     * Scales {@code v[off, off + dim)} in place to unit L2 norm; returns the norm it had. Zero
+     * and non-finite vectors are rejected and left untouched.
+     */
+    public static float normalize(float[] v, int off, int dim) {
+        range("v", v.length, off, dim);
+        float sq = IMPL.dot(v, off, v, off, dim);
+        if (!Float.isFinite(sq)) {
+            throw nonFinite("normalize", v, off, v, off, dim);
+        }
+        if (sq == 0f) {
+            throw new IllegalArgumentException("v is a zero vector (offset " + off + ", dim " + dim
+                    + "): it has no direction to normalise to");
+        }
+        float norm = (float) Math.sqrt(sq);
+        float inv = 1f / norm;
+        for (int i = 0; i < dim; i++) {
+            v[off + i] *= inv;
+        }
+        return norm;
+    }
+
+    /** Requires {@code [off, off + dim)} inside an array of {@code length}. */
+    static void range(String name, int length, int off, int dim) {
+        if (dim < 0) {
+            throw new IllegalArgumentException("dim must be >= 0, was " + dim);
+        }
+        if (off < 0 || off > length - dim) {
+            throw new IllegalArgumentException(name + ": range [" + off + ", " + ((long) off + dim)
+                    + ") does not fit its length " + length);
+        }
+    }
+
+    /** Requires {@code [off, off + bytes)} inside the segment. */
+    static void range(String name, MemorySegment s, long off, long bytes, int dim) {
+        if (dim < 0) {
+            throw new IllegalArgumentException("dim must be >= 0, was " + dim);
+        }
+        if (off < 0 || off > s.byteSize() - bytes) {
+            throw new IllegalArgumentException(name + ": byte range [" + off + ", " + (off + bytes)
+                    + ") does not fit its size " + s.byteSize());
+        }
+    }
+
+    /** The failure for a non-finite result: the first non-finite input, or an overflow. */
+    static IllegalArgumentException nonFinite(String op, float[] a, int aOff, float[] b, int bOff, int dim) {
+        for (int i = 0; i < dim; i++) {
+            if (!Float.isFinite(a[aOff + i])) {
+                return Checks.element("a", aOff + i, "must be finite", a[aOff + i]);
+            }
+        }
+        for (int i = 0; i < dim; i++) {
+            if (!Float.isFinite(b[bOff + i])) {
+                return Checks.element("b", bOff + i, "must be finite", b[bOff + i]);
+            }
+        }
+        return new IllegalArgumentException(op + " overflows the float range (dim " + dim + ")");
+    }
+
+    static IllegalArgumentException nonFinite(String op, MemorySegment a, long aOff, MemorySegment b, long bOff,
+            int dim) {
+        for (int i = 0; i < dim; i++) {
+            float x = a.get(F32, aOff + 4L * i);
+            if (!Float.isFinite(x)) {
+                return Checks.element("a", i, "must be finite", x);
+            }
+        }
+        for (int i = 0; i < dim; i++) {
+            float x = b.get(F32, bOff + 4L * i);
+            if (!Float.isFinite(x)) {
+                return Checks.element("b", i, "must be finite", x);
+            }
+        }
+        return new IllegalArgumentException(op + " overflows the float range (dim " + dim + ")");
+    }
+
+    static IllegalArgumentException firstNonFinite(String name, float[] v, int off, int dim) {
+        for (int i = 0; i < dim; i++) {
+            if (!Float.isFinite(v[off + i])) {
+                return Checks.element(name, off + i, "must be finite", v[off + i]);
+            }
+        }
+        return new IllegalArgumentException(name + " has no non-finite value");
+    }
+}

@@ -1,0 +1,2 @@
+/** Hierarchical hybrid (dense + TF-IDF) experience retrieval in the manner of Agent KB. */
+package io.keel.vector.retrieve;
