@@ -107,6 +107,7 @@ public final class EpCommand implements Runnable {
         out.put("replicas", EpEvaluation.meanMax(res.replicas()));
         out.put("planMicros", Measure.micros(res.planNanos()));
         out.put("allocatedBytesPerPlan", res.allocatedBytesPerPlan());
+        out.put("probes", EpEvaluation.meanMax(res.probes()));
     }
 
     private Map<String, Object> traces(EpEvaluation.Kind kind, QuotaPlanner.Options options) {

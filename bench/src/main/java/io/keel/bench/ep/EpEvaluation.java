@@ -49,7 +49,7 @@ public final class EpEvaluation {
 
     /** Per-microbatch figures and timing of one run. */
     public record Result(double[] initial, double[] finalImbalance, double[] lowerBound, int[] replicas,
-                         Histogram planNanos, double allocatedBytesPerPlan, long tokensOffSource) {
+                         Histogram planNanos, double allocatedBytesPerPlan, long tokensOffSource, int[] probes) {
     }
 
     private EpEvaluation() {
@@ -68,6 +68,7 @@ public final class EpEvaluation {
         double[] fin = new double[n];
         double[] lb = new double[n];
         int[] replicas = new int[n];
+        int[] probes = new int[n];
         Histogram h = new Histogram(60_000_000_000L, 3);
         QuotaPlanner quota = new QuotaPlanner(layout, options);
         int domains = layout.domains();
@@ -92,6 +93,7 @@ public final class EpEvaluation {
                     fin[b] = p.imbalance();
                     replicas[b] = p.replicaCount();
                     off += p.tokensOffSource();
+                    probes[b] = p.probes();
                 }
                 case NONE -> {
                     fin[b] = p.initialImbalance();
@@ -132,7 +134,7 @@ public final class EpEvaluation {
                 }
             }
         }
-        return new Result(initial, fin, lb, replicas, h, calls == 0 ? 0 : (double) bytes / calls, off);
+        return new Result(initial, fin, lb, replicas, h, calls == 0 ? 0 : (double) bytes / calls, off, probes);
     }
 
     /** Max/mean rank load when each expert's tokens are split evenly over its EPLB copies. */

@@ -78,6 +78,9 @@ public final class QuotaPlanner {
     private final long[] rankLoads;
     private final int[] usedSlots;
     private final int[] residualSource;
+    private int[] staging;
+    private final int[] sumHigh;
+    private final int[] sumLow;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -91,7 +94,8 @@ public final class QuotaPlanner {
         ranks = layout.ranks();
         experts = layout.experts();
         domainSize = layout.domainSize();
-        if ((long) ranks * experts > Integer.MAX_VALUE / 2) {
+        // Column sums are kept in 16-bit halves: up to 2^15 source ranks cannot overflow them.
+        if (ranks > 1 << 15 || (long) ranks * experts > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("ranks * experts too large, was " + (long) ranks * experts);
         }
         greedy = new ThresholdGreedy(layout);
@@ -102,6 +106,9 @@ public final class QuotaPlanner {
         rankLoads = new long[ranks];
         usedSlots = new int[ranks];
         residualSource = new int[ranks];
+        staging = new int[ranks * experts];
+        sumHigh = new int[experts];
+        sumLow = new int[experts];
     }
 
     /** The layout planned for. */
@@ -138,19 +145,28 @@ public final class QuotaPlanner {
     public ReplicationPlan plan(int[] loads) {
         Checks.notNull("loads", loads);
         Checks.sameLength("loads", loads.length, ranks * experts);
-        final long[] tot = scratchTotals;
-        java.util.Arrays.fill(tot, 0);
-        for (int s = 0, i = 0; s < ranks; s++) {
-            for (int e = 0; e < experts; e++, i++) {
-                int v = loads[i];
-                if (v < 0) {
-                    throw Checks.element("loads", i, "must be >= 0", v);
-                }
-                tot[e] += v;
+        final int[] copy = staging;
+        final int[] hi = sumHigh;
+        final int[] lo = sumLow;
+        java.util.Arrays.fill(hi, 0);
+        java.util.Arrays.fill(lo, 0);
+        // Branch-free, vectorizable pass: the sign bit of the OR flags a negative value (found
+        // again only on failure); column sums split in 16-bit halves cannot overflow an int.
+        int or = 0;
+        for (int s = 0, row = 0; s < ranks; s++, row += experts) {
+            for (int e = 0; e < experts; e++) {
+                int v = loads[row + e];
+                copy[row + e] = v;
+                or |= v;
+                hi[e] += v >>> 16;
+                lo[e] += v & 0xFFFF;
             }
         }
+        if (or < 0) {
+            throw negative(copy);
+        }
+        combineTotals();
         checkTotals("loads");
-        System.arraycopy(loads, 0, plan.sourceLoads, 0, loads.length);
         return solve(true);
     }
 
@@ -161,21 +177,41 @@ public final class QuotaPlanner {
         if (loads.byteSize() != need) {
             throw new IllegalArgumentException("loads byteSize must be " + need + ", was " + loads.byteSize());
         }
-        final long[] tot = scratchTotals;
-        java.util.Arrays.fill(tot, 0);
-        long off = 0;
-        for (int s = 0, i = 0; s < ranks; s++) {
-            for (int e = 0; e < experts; e++, i++, off += Integer.BYTES) {
-                int v = loads.get(INT, off);
-                if (v < 0) {
-                    throw Checks.element("loads", i, "must be >= 0", v);
-                }
-                tot[e] += v;
+        final int[] copy = staging;
+        MemorySegment.copy(loads, INT, 0, copy, 0, ranks * experts);
+        final int[] hi = sumHigh;
+        final int[] lo = sumLow;
+        java.util.Arrays.fill(hi, 0);
+        java.util.Arrays.fill(lo, 0);
+        int or = 0;
+        for (int s = 0, row = 0; s < ranks; s++, row += experts) {
+            for (int e = 0; e < experts; e++) {
+                int v = copy[row + e];
+                or |= v;
+                hi[e] += v >>> 16;
+                lo[e] += v & 0xFFFF;
             }
         }
+        if (or < 0) {
+            throw negative(copy);
+        }
+        combineTotals();
         checkTotals("loads");
-        MemorySegment.copy(loads, INT, 0, plan.sourceLoads, 0, ranks * experts);
         return solve(true);
+    }
+
+    private void combineTotals() {
+        for (int e = 0; e < experts; e++) {
+            scratchTotals[e] = ((long) sumHigh[e] << 16) + sumLow[e];
+        }
+    }
+
+    private static IllegalArgumentException negative(int[] values) {
+        int i = 0;
+        while (values[i] >= 0) {
+            i++;
+        }
+        return Checks.element("loads", i, "must be >= 0", values[i]);
     }
 
     /** Plans from per-expert totals (no per-source split; {@link ReplicationPlan#tokens} unavailable). */
@@ -202,6 +238,12 @@ public final class QuotaPlanner {
 
     private ReplicationPlan solve(boolean split) {
         final ReplicationPlan p = plan;
+        if (split) {
+            // Validated: the staged copy becomes the plan's source matrix.
+            int[] previous = p.sourceLoads;
+            p.sourceLoads = staging;
+            staging = previous;
+        }
         final int[] w = expertTotals;
         java.util.Arrays.fill(rankLoads, 0);
         long total = 0;
@@ -227,9 +269,11 @@ public final class QuotaPlanner {
     }
 
     private int probes;
+    private long lastProbe;
 
     private long search(long lower, long initialMax) {
         probes = 0;
+        lastProbe = -1;
         long start = Math.max(lower, (long) Math.floor(lower * (1.0 + options.eps())));
         if (start >= initialMax) {
             return initialMax;
@@ -237,17 +281,23 @@ public final class QuotaPlanner {
         if (probe(start)) {
             return start;
         }
+        // A failed probe reports the excess it could not place; spreading it over the domain
+        // gives the next bound to try (at least doubling the step, so the bracket closes fast).
         long bad = start;
-        long step = 1;
         long good = initialMax;
-        while (bad + step < initialMax) {
-            long t = bad + step;
+        long step = 1;
+        while (true) {
+            long jump = Math.max(step, (greedy.deficit() + domainSize - 1) / domainSize);
+            long t = bad + jump;
+            if (t >= initialMax) {
+                break;
+            }
             if (probe(t)) {
                 good = t;
                 break;
             }
             bad = t;
-            step <<= 1;
+            step = jump << 1;
         }
         while (good - bad > 1) {
             long mid = bad + ((good - bad) >>> 1);
@@ -262,13 +312,13 @@ public final class QuotaPlanner {
 
     private boolean probe(long t) {
         probes++;
+        lastProbe = t;
         return greedy.run(t);
     }
 
     private void fill(ReplicationPlan p, boolean split, long t, long lower, long initialMax, long total) {
-        // The last probe may have been an infeasible one: replay the chosen bound.
-        boolean ok = greedy.run(t);
-        if (!ok) {
+        // The last probe may have been an infeasible one: then replay the chosen bound.
+        if (t != lastProbe && !greedy.run(t)) {
             throw new IllegalStateException("threshold " + t + " was feasible and is not any more");
         }
         final int g = domainSize;

@@ -29,7 +29,7 @@ public final class ReplicationPlan {
     final int ranks;
     final int experts;
     final int stride;
-    final int[] sourceLoads;
+    int[] sourceLoads;
     final int[] expertLoad;
     final int[] instCount;
     final int[] instRank;

@@ -17,6 +17,9 @@ import io.keel.planners.ep.ExpertLayout;
  * {@code T}). A receiver never holds the expert already and has at least {@code minTokens} of
  * slack, so every replica carries at least {@code minTokens}.
  *
+ * <p>Receivers are kept in a rank-ordered list of the domain's ranks that still have a slot and
+ * {@code minTokens} of slack, so a choice scans only live candidates.
+ *
  * <p>Cost per {@link #run}: O(R + E + replicas x domainSize). Internal: not exported. One thread
  * per instance; the constructor allocates every array, calls allocate nothing.
  */
@@ -38,6 +41,9 @@ public final class ThresholdGreedy {
     private final int[] free;
     private final int[] masterQuota;
     private final boolean[] resident;
+    private final int[] candidates;
+    private int candidateCount;
+    private long deficit;
     private int residentCount;
     private int minTokens = 1;
 
@@ -75,6 +81,7 @@ public final class ThresholdGreedy {
         free = new int[ranks];
         masterQuota = new int[experts];
         resident = new boolean[ranks * experts];
+        candidates = new int[domainSize];
         int maxReplicas = ranks * slots;
         recExpert = new int[maxReplicas];
         recRank = new int[maxReplicas];
@@ -137,15 +144,34 @@ public final class ThresholdGreedy {
         return load[r];
     }
 
+    /**
+     * Excess the last failed {@link #run} could not place, summed over its overloaded ranks: a
+     * bound of {@code t + deficit / domainSize} or more is needed to place it.
+     */
+    public long deficit() {
+        return deficit;
+    }
+
     /** Tries bound {@code t}; true when every rank ends at or below it. */
     public boolean run(long t) {
         System.arraycopy(initialLoad, 0, load, 0, ranks);
         System.arraycopy(weight, 0, masterQuota, 0, experts);
         java.util.Arrays.fill(free, slots);
         recCount = 0;
+        deficit = 0;
         final int min = minTokens;
         for (int d = 0, domains = ranks / domainSize; d < domains; d++) {
             final int lo = d * domainSize;
+            // Receivers: ranks of the domain with a slot and at least min of slack, in rank order;
+            // ranks that shed their excess join below (they end at t or just under it).
+            candidateCount = 0;
+            if (slots > 0) {
+                for (int q = lo, end = lo + domainSize; q < end; q++) {
+                    if (t - load[q] >= min) {
+                        candidates[candidateCount++] = q;
+                    }
+                }
+            }
             for (int i = lo, end = lo + domainSize; i < end; i++) {
                 final int r = rankOrder[i];
                 if (initialLoad[r] <= t) {
@@ -157,7 +183,7 @@ public final class ThresholdGreedy {
                     final int first = recCount;
                     while (excess > 0 && masterQuota[e] >= min) {
                         long want = Math.min(Math.max(excess, min), masterQuota[e]);
-                        int q = pickReceiver(lo, e, t, want, first);
+                        int q = pickReceiver(e, t, want, first);
                         if (q < 0) {
                             break;
                         }
@@ -171,18 +197,43 @@ public final class ThresholdGreedy {
                         masterQuota[e] -= amount;
                         free[q]--;
                         excess -= amount;
+                        if (free[q] == 0 || t - load[q] < min) {
+                            dropCandidate(q);
+                        }
                     }
                 }
                 if (excess > 0) {
-                    return false;
+                    deficit += excess;
+                } else if (slots > 0 && t - load[r] >= min) {
+                    addCandidate(r);
                 }
             }
         }
-        return true;
+        return deficit == 0;
     }
 
-    private int pickReceiver(int lo, int e, long t, long want, int first) {
-        final int min = minTokens;
+    private void dropCandidate(int q) {
+        final int[] c = candidates;
+        int n = candidateCount;
+        int i = 0;
+        while (c[i] != q) {
+            i++;
+        }
+        System.arraycopy(c, i + 1, c, i, n - i - 1);
+        candidateCount = n - 1;
+    }
+
+    private void addCandidate(int q) {
+        final int[] c = candidates;
+        int i = candidateCount++;
+        while (i > 0 && c[i - 1] > q) {
+            c[i] = c[i - 1];
+            i--;
+        }
+        c[i] = q;
+    }
+
+    private int pickReceiver(int e, long t, long want, int first) {
         final int h = home[e];
         int fit = -1;
         long fitSlack = Long.MAX_VALUE;
@@ -193,14 +244,14 @@ public final class ThresholdGreedy {
         int resBig = -1;
         long resBigSlack = -1;
         final boolean anyResident = residentCount > 0;
-        for (int q = lo, end = lo + domainSize; q < end; q++) {
-            if (free[q] == 0 || q == h) {
+        final boolean check = recCount > first;
+        final int[] c = candidates;
+        for (int k = 0, n = candidateCount; k < n; k++) {
+            final int q = c[k];
+            if (q == h || (check && holds(q, first))) {
                 continue;
             }
             long slack = t - load[q];
-            if (slack < min || holds(q, first)) {
-                continue;
-            }
             if (anyResident && resident[q * experts + e]) {
                 if (slack >= want) {
                     if (slack < resFitSlack) {
