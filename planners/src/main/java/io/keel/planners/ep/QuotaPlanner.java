@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 
 import io.keel.core.Checks;
 import io.keel.planners.ep.internal.ThresholdGreedy;
+import io.keel.planners.ep.internal.TinyExact;
 
 /**
  * Quota-driven expert replication (UltraEP's planner, re-derived): from the tokens each source
@@ -20,6 +21,11 @@ import io.keel.planners.ep.internal.ThresholdGreedy;
  * (see {@code ThresholdGreedy}). Replicas carry at least {@code minTokensPerReplica} tokens. The
  * token split then gives each instance the tokens of its own rank first (locality), and cuts the
  * rest in source-rank order, so the per-(source, expert, instance) counts are exact.
+ *
+ * <p>The greedy is a heuristic: on tiny layouts (at most 4 ranks, 8 experts, 2 slots per rank) the
+ * planner instead enumerates every placement and is exact (lexicographically fewest replicas at
+ * the smallest max rank load, {@code eps} ignored); the property tests check that against an
+ * independent exhaustive search.
  *
  * <p>Input: {@code loads[s * E + e]} (int32, row-major, R x E) as {@code int[]} or
  * {@link MemorySegment}, or per-expert totals ({@link #planTotals}); every value must be >= 0 and
@@ -72,6 +78,7 @@ public final class QuotaPlanner {
     private final int experts;
     private final int domainSize;
     private final ThresholdGreedy greedy;
+    private final TinyExact tiny;
     private final ReplicationPlan plan;
     private final long[] scratchTotals;
     private final int[] expertTotals;
@@ -100,6 +107,7 @@ public final class QuotaPlanner {
         }
         greedy = new ThresholdGreedy(layout);
         greedy.minTokens(options.minTokensPerReplica());
+        tiny = TinyExact.applies(layout) ? new TinyExact(layout) : null;
         plan = new ReplicationPlan(layout);
         scratchTotals = new long[experts];
         expertTotals = new int[experts];
@@ -263,7 +271,14 @@ public final class QuotaPlanner {
             lower = Math.max(lower, (sum + domainSize - 1) / domainSize);
         }
         greedy.prepare(w, rankLoads);
-        long t = search(lower, initialMax);
+        long t;
+        if (tiny != null) {
+            probes = 1;
+            t = tiny.solve(greedy, lower);
+            lastProbe = t;
+        } else {
+            t = search(lower, initialMax);
+        }
         fill(p, split, t, lower, initialMax, total);
         return p;
     }

@@ -28,24 +28,24 @@ public final class ThresholdGreedy {
     private final int experts;
     private final int slots;
     private final int domainSize;
-    private final int[] home;
+    final int[] home;
     private final int[] rankStart;
     private final int[] byRank;
     private final int[] rankOrder;
     private final int[] cursor;
     private final int[] sortIndex;
     private final ArgSort sort;
-    private final long[] initialLoad;
-    private final int[] weight;
-    private final long[] load;
+    final long[] initialLoad;
+    final int[] weight;
+    final long[] load;
     private final int[] free;
-    private final int[] masterQuota;
+    final int[] masterQuota;
     private final boolean[] resident;
     private final int[] candidates;
     private int candidateCount;
     private long deficit;
     private int residentCount;
-    private int minTokens = 1;
+    int minTokens = 1;
 
     /** Expert of replica {@code i}, for {@code i < recCount}. */
     public final int[] recExpert;
