@@ -86,8 +86,7 @@ public final class QuotaPlanner {
     private final int[] usedSlots;
     private final int[] residualSource;
     private int[] staging;
-    private final int[] sumHigh;
-    private final int[] sumLow;
+    private final int[] columnSums;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -101,8 +100,7 @@ public final class QuotaPlanner {
         ranks = layout.ranks();
         experts = layout.experts();
         domainSize = layout.domainSize();
-        // Column sums are kept in 16-bit halves: up to 2^15 source ranks cannot overflow them.
-        if (ranks > 1 << 15 || (long) ranks * experts > Integer.MAX_VALUE / 2) {
+        if ((long) ranks * experts > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("ranks * experts too large, was " + (long) ranks * experts);
         }
         greedy = new ThresholdGreedy(layout);
@@ -115,8 +113,7 @@ public final class QuotaPlanner {
         usedSlots = new int[ranks];
         residualSource = new int[ranks];
         staging = new int[ranks * experts];
-        sumHigh = new int[experts];
-        sumLow = new int[experts];
+        columnSums = new int[experts];
     }
 
     /** The layout planned for. */
@@ -171,33 +168,36 @@ public final class QuotaPlanner {
     /** Validates the staged copy of the input; on success it becomes the plan's source matrix. */
     private ReplicationPlan planStaged() {
         final int[] copy = staging;
-        final int[] hi = sumHigh;
-        final int[] lo = sumLow;
-        java.util.Arrays.fill(hi, 0);
-        java.util.Arrays.fill(lo, 0);
+        final int[] sum = columnSums;
+        java.util.Arrays.fill(sum, 0);
         // Branch-free, vectorizable pass: the sign bit of the OR flags a negative value (found
-        // again only on failure); column sums split in 16-bit halves cannot overflow an int.
+        // again only on failure), and the OR bounds every value, so when R x OR fits in an int
+        // no column sum can have overflowed; otherwise the sums are redone in longs.
         int or = 0;
         for (int s = 0, row = 0; s < ranks; s++, row += experts) {
             for (int e = 0; e < experts; e++) {
                 int v = copy[row + e];
                 or |= v;
-                hi[e] += v >>> 16;
-                lo[e] += v & 0xFFFF;
+                sum[e] += v;
             }
         }
         if (or < 0) {
             throw negative(copy);
         }
-        combineTotals();
+        if ((long) or * ranks <= Integer.MAX_VALUE) {
+            for (int e = 0; e < experts; e++) {
+                scratchTotals[e] = sum[e];
+            }
+        } else {
+            java.util.Arrays.fill(scratchTotals, 0);
+            for (int s = 0, row = 0; s < ranks; s++, row += experts) {
+                for (int e = 0; e < experts; e++) {
+                    scratchTotals[e] += copy[row + e];
+                }
+            }
+        }
         checkTotals("loads");
         return solve(true);
-    }
-
-    private void combineTotals() {
-        for (int e = 0; e < experts; e++) {
-            scratchTotals[e] = ((long) sumHigh[e] << 16) + sumLow[e];
-        }
     }
 
     private static IllegalArgumentException negative(int[] values) {
