@@ -18,7 +18,10 @@ import io.keel.planners.ep.ExpertLayout;
  * slack, so every replica carries at least {@code minTokens}.
  *
  * <p>Receivers are kept in a rank-ordered list of the domain's ranks that still have a slot and
- * {@code minTokens} of slack, so a choice scans only live candidates.
+ * {@code minTokens} of slack, so a choice scans only live candidates; a rank that already holds
+ * the expert is recognised by a per-expert stamp, in O(1). Experts within a rank and ranks
+ * within a domain are ordered by stable insertion sorts when the groups are small (<= 64), by
+ * {@link ArgSort} otherwise.
  *
  * <p>Cost per {@link #run}: O(R + E + replicas x domainSize). Internal: not exported. One thread
  * per instance; the constructor allocates every array, calls allocate nothing.
