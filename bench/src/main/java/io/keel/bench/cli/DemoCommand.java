@@ -17,6 +17,7 @@ public final class DemoCommand implements Runnable {
     /** The demo's sections, in report order. */
     static final List<DemoSection> SECTIONS = List.of(
             new CoreDemo(),
+            new EpDemo(),
             new ScoringDemo(),
             new RolloutDemo());
 

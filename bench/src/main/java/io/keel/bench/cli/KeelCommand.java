@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             VersionCommand.class,
             DemoCommand.class,
+            EpCommand.class,
+            EplbCommand.class,
             SelectCommand.class,
             ScoreCommand.class,
             RolloutCommand.class,
