@@ -3,4 +3,6 @@ module io.keel.planners {
     requires transitive io.keel.core;
     requires org.eclipse.collections.api;
     requires org.eclipse.collections.impl;
+
+    exports io.keel.planners.relay;
 }
