@@ -4,5 +4,6 @@ module io.keel.planners {
     requires org.eclipse.collections.api;
     requires org.eclipse.collections.impl;
 
+    exports io.keel.planners.ep;
     exports io.keel.planners.relay;
 }

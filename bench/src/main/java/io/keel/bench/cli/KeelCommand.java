@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "keel: zero-allocation kernels for the GPU host loop.",
-        subcommands = {VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {VersionCommand.class, DemoCommand.class, EpCommand.class, EplbCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

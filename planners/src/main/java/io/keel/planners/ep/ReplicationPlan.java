@@ -1,0 +1,315 @@
+package io.keel.planners.ep;
+
+import io.keel.core.Checks;
+
+/**
+ * The result of one {@link QuotaPlanner} call: a reusable view over the planner's arrays, valid
+ * until its next successful {@code plan} call (a call that fails validation leaves it as it was).
+ *
+ * <p>What it holds, for a layout of R ranks, E experts, S redundant slots per rank:
+ * <ul>
+ *   <li>Instances per expert: instance 0 is the master on the home rank, instances
+ *       {@code 1 .. instanceCount(e) - 1} are replicas in ascending rank order. Each has a rank,
+ *       a quota (tokens it computes; the quotas of an expert sum to its load) and a physical slot
+ *       ({@link #physicalToLogical(int)} is the inverse map).</li>
+ *   <li>The token split, when the plan was made from a per-source matrix: {@link #tokens} is how
+ *       many of the tokens that source rank {@code s} routed to expert {@code e} go to instance
+ *       {@code j}; {@link #tokensPrefix} and {@link #writeReroutePrefix} give the inclusive prefix
+ *       over instances that a reroute kernel binary-searches with a token's ordinal.</li>
+ *   <li>Transfers: one per replica whose state is not already resident: expert, from (home
+ *       rank), to (replica rank), bytes. A relay planner consumes this list.</li>
+ *   <li>Rank loads before and after, max/mean imbalance, the domain lower bound.</li>
+ * </ul>
+ *
+ * <p>Threading: read it on the planner's thread. Allocation: none (every accessor reads
+ * preallocated arrays).
+ */
+public final class ReplicationPlan {
+    final ExpertLayout layout;
+    final int ranks;
+    final int experts;
+    final int stride;
+    int[] sourceLoads;
+    final int[] expertLoad;
+    final int[] instCount;
+    final int[] instRank;
+    final int[] instQuota;
+    final int[] instPhys;
+    final int[] instLocal;
+    final int[] instResidualStart;
+    final int[] replicatedIndex;
+    final int[] residualPrefix;
+    final int[] phy2log;
+    final long[] initialLoad;
+    final long[] finalLoad;
+    final int[] transferExpert;
+    final int[] transferFrom;
+    final int[] transferTo;
+    int transferCount;
+    int replicaCount;
+    int maxInstances;
+    boolean sourceSplit;
+    long totalTokens;
+    long lowerBound;
+    long threshold;
+    long initialMax;
+    long finalMax;
+    long offSource;
+    int probes;
+
+    ReplicationPlan(ExpertLayout layout) {
+        this.layout = layout;
+        ranks = layout.ranks();
+        experts = layout.experts();
+        stride = layout.domainSize();
+        sourceLoads = new int[ranks * experts];
+        expertLoad = new int[experts];
+        instCount = new int[experts];
+        instRank = new int[experts * stride];
+        instQuota = new int[experts * stride];
+        instPhys = new int[experts * stride];
+        instLocal = new int[experts * stride];
+        instResidualStart = new int[experts * stride];
+        replicatedIndex = new int[experts];
+        int maxReplicas = ranks * layout.slotsPerRank();
+        residualPrefix = new int[Math.min(maxReplicas, experts) * (ranks + 1)];
+        phy2log = new int[layout.physicalSlots()];
+        initialLoad = new long[ranks];
+        finalLoad = new long[ranks];
+        transferExpert = new int[maxReplicas];
+        transferFrom = new int[maxReplicas];
+        transferTo = new int[maxReplicas];
+        java.util.Arrays.fill(phy2log, -1);
+        for (int e = 0; e < experts; e++) {
+            instCount[e] = 1;
+            instRank[e * stride] = layout.homeRank(e);
+            instPhys[e * stride] = layout.masterPhysical(e);
+            phy2log[layout.masterPhysical(e)] = e;
+            replicatedIndex[e] = -1;
+        }
+        for (int r = 0; r < ranks; r++) {
+            finalLoad[r] = 0;
+        }
+        lowerBound = 0;
+    }
+
+    /** The layout this plan is for. */
+    public ExpertLayout layout() {
+        return layout;
+    }
+
+    /** Instances of expert {@code e}: 1 (master) plus its replicas. */
+    public int instanceCount(int e) {
+        return instCount[e];
+    }
+
+    /** The largest {@link #instanceCount(int)} in this plan. */
+    public int maxInstanceCount() {
+        return maxInstances;
+    }
+
+    /** Rank of instance {@code j} of expert {@code e} (0 = the master's home rank). */
+    public int instanceRank(int e, int j) {
+        return instRank[at(e, j)];
+    }
+
+    /** Quota (tokens computed) of instance {@code j} of expert {@code e}. */
+    public int instanceQuota(int e, int j) {
+        return instQuota[at(e, j)];
+    }
+
+    /** Physical slot of instance {@code j} of expert {@code e}. */
+    public int instancePhysical(int e, int j) {
+        return instPhys[at(e, j)];
+    }
+
+    /** Logical expert in physical slot {@code p}, or -1 for an empty redundant slot. */
+    public int physicalToLogical(int p) {
+        return phy2log[Checks.index("p", p, phy2log.length)];
+    }
+
+    /** Replicas in all (instances beyond the masters). */
+    public int replicaCount() {
+        return replicaCount;
+    }
+
+    /** Tokens routed to expert {@code e}, all sources. */
+    public int expertLoad(int e) {
+        return expertLoad[e];
+    }
+
+    /** Whether the plan has a per-source token split (made from a source x expert matrix). */
+    public boolean hasSourceSplit() {
+        return sourceSplit;
+    }
+
+    /**
+     * Tokens that source rank {@code s} routed to expert {@code e} and that instance {@code j}
+     * computes. Locality first: an instance first takes the tokens of its own rank (up to its
+     * quota); the remaining tokens are cut in source-rank order across the remaining quotas in
+     * instance order, so the counts are exact integers on both margins.
+     *
+     * @throws IllegalStateException when the plan came from per-expert totals
+     */
+    public int tokens(int s, int e, int j) {
+        int a = at(e, j);
+        Checks.index("s", s, ranks);
+        if (!sourceSplit) {
+            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
+        }
+        int rep = replicatedIndex[e];
+        if (rep < 0) {
+            return sourceLoads[s * experts + e];
+        }
+        int base = rep * (ranks + 1);
+        int p0 = residualPrefix[base + s];
+        int p1 = residualPrefix[base + s + 1];
+        int q0 = instResidualStart[a];
+        int q1 = q0 + instQuota[a] - instLocal[a];
+        int overlap = Math.max(0, Math.min(p1, q1) - Math.max(p0, q0));
+        return overlap + (instRank[a] == s ? instLocal[a] : 0);
+    }
+
+    /** Inclusive prefix of {@link #tokens} over instances {@code 0..j}. */
+    public int tokensPrefix(int s, int e, int j) {
+        at(e, j);
+        int sum = 0;
+        for (int i = 0; i <= j; i++) {
+            sum += tokens(s, e, i);
+        }
+        return sum;
+    }
+
+    /**
+     * Writes source rank {@code s}'s reroute table: {@code out[e * stride + j]} = tokens of
+     * {@code s} for expert {@code e} sent to instances {@code 0..j}, for {@code j <
+     * instanceCount(e)}; entries beyond are left alone.
+     *
+     * @throws IllegalArgumentException if {@code stride < maxInstanceCount()} or {@code out} is short
+     */
+    public void writeReroutePrefix(int s, int[] out, int stride) {
+        Checks.index("s", s, ranks);
+        Checks.length("stride", stride, maxInstances);
+        Checks.length("out", out.length, experts * stride);
+        if (!sourceSplit) {
+            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
+        }
+        for (int e = 0; e < experts; e++) {
+            int n = instCount[e];
+            int o = e * stride;
+            if (n == 1) {
+                out[o] = sourceLoads[s * experts + e];
+                continue;
+            }
+            int sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += tokens(s, e, j);
+                out[o + j] = sum;
+            }
+        }
+    }
+
+    /** Tokens computed on a rank other than the one they came from (-1 without a source split). */
+    public long tokensOffSource() {
+        return sourceSplit ? offSource : -1;
+    }
+
+    /** Replica transfers in this plan (replicas whose state was resident move nothing). */
+    public int transferCount() {
+        return transferCount;
+    }
+
+    /** Expert of transfer {@code i}. */
+    public int transferExpert(int i) {
+        return transferExpert[Checks.index("i", i, transferCount)];
+    }
+
+    /** Source rank of transfer {@code i}: the expert's home rank, which holds its state. */
+    public int transferFrom(int i) {
+        return transferFrom[Checks.index("i", i, transferCount)];
+    }
+
+    /** Destination rank of transfer {@code i}: where the replica goes. */
+    public int transferTo(int i) {
+        return transferTo[Checks.index("i", i, transferCount)];
+    }
+
+    /** Bytes of transfer {@code i}: the layout's expert state bytes. */
+    public long transferBytes(int i) {
+        Checks.index("i", i, transferCount);
+        return layout.expertStateBytes();
+    }
+
+    /** Load of rank {@code r} with no replicas (every expert on its master). */
+    public long initialRankLoad(int r) {
+        return initialLoad[r];
+    }
+
+    /** Load of rank {@code r} under this plan: the sum of its instances' quotas. */
+    public long rankLoad(int r) {
+        return finalLoad[r];
+    }
+
+    /** All tokens of the call (sum of every expert's load). */
+    public long totalTokens() {
+        return totalTokens;
+    }
+
+    /** Mean rank load. */
+    public double meanRankLoad() {
+        return (double) totalTokens / ranks;
+    }
+
+    /** Largest rank load under this plan. */
+    public long maxRankLoad() {
+        return finalMax;
+    }
+
+    /** Largest rank load with no replicas. */
+    public long initialMaxRankLoad() {
+        return initialMax;
+    }
+
+    /**
+     * The domain lower bound: max over domains of ceil(domain load / domain size). No placement
+     * that keeps replicas in their home domain can have a smaller max rank load.
+     */
+    public long lowerBound() {
+        return lowerBound;
+    }
+
+    /** The threshold the search settled on (the max rank load it guaranteed). */
+    public long threshold() {
+        return threshold;
+    }
+
+    /** Feasibility probes the threshold search ran for this plan. */
+    public int probes() {
+        return probes;
+    }
+
+    /** Max/mean rank load under this plan (1 when there are no tokens). */
+    public double imbalance() {
+        return ratio(finalMax);
+    }
+
+    /** Max/mean rank load with no replicas. */
+    public double initialImbalance() {
+        return ratio(initialMax);
+    }
+
+    /** Lower bound / mean rank load. */
+    public double lowerBoundImbalance() {
+        return ratio(lowerBound);
+    }
+
+    private double ratio(long max) {
+        return totalTokens == 0 ? 1.0 : max / meanRankLoad();
+    }
+
+    private int at(int e, int j) {
+        Checks.index("e", e, experts);
+        Checks.index("j", j, instCount[e]);
+        return e * stride + j;
+    }
+}

@@ -1,0 +1,233 @@
+package io.keel.planners.ep;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import io.keel.core.testing.AllocationProbe;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuotaPlannerTest {
+    private static final QuotaPlanner.Options ANY = QuotaPlanner.Options.DEFAULTS.withMinTokensPerReplica(0);
+
+    @Test
+    void hotExpertIsSplitDownToTheLowerBound() {
+        ExpertLayout layout = ExpertLayout.contiguous(2, 4, 1, 2, 1000);
+        QuotaPlanner planner = new QuotaPlanner(layout, ANY);
+        ReplicationPlan p = planner.planTotals(new int[] {100, 0, 10, 10});
+        assertEquals(60, p.lowerBound());
+        assertEquals(60, p.maxRankLoad());
+        assertEquals(1, p.replicaCount());
+        assertEquals(2, p.instanceCount(0));
+        assertEquals(1, p.instanceRank(0, 1));
+        assertEquals(60, p.instanceQuota(0, 0));
+        assertEquals(40, p.instanceQuota(0, 1));
+        assertEquals(1, p.transferCount());
+        assertEquals(0, p.transferExpert(0));
+        assertEquals(0, p.transferFrom(0));
+        assertEquals(1, p.transferTo(0));
+        assertEquals(1000, p.transferBytes(0));
+        assertEquals(0, p.physicalToLogical(p.instancePhysical(0, 1)));
+        assertEquals(layout.redundantPhysical(1, 0), p.instancePhysical(0, 1));
+        assertFalse(p.hasSourceSplit());
+        assertEquals(-1, p.tokensOffSource());
+    }
+
+    @Test
+    void localityFirstThenSourceOrder() {
+        ExpertLayout layout = ExpertLayout.contiguous(2, 2, 1, 2, 0);
+        QuotaPlanner planner = new QuotaPlanner(layout, ANY);
+        // Expert 0 (home rank 0): 30 tokens from rank 0, 70 from rank 1. Expert 1: 20 from rank 1.
+        ReplicationPlan p = planner.plan(new int[] {30, 0, 70, 20});
+        assertEquals(60, p.maxRankLoad());
+        assertEquals(60, p.instanceQuota(0, 0));
+        assertEquals(40, p.instanceQuota(0, 1));
+        // The replica on rank 1 takes rank 1's tokens first: 40 of its 70.
+        assertEquals(40, p.tokens(1, 0, 1));
+        assertEquals(0, p.tokens(0, 0, 1));
+        assertEquals(30, p.tokens(0, 0, 0));
+        assertEquals(30, p.tokens(1, 0, 0));
+        assertEquals(30, p.tokensOffSource());
+        assertEquals(30, p.tokensPrefix(1, 0, 0));
+        assertEquals(70, p.tokensPrefix(1, 0, 1));
+        int[] table = new int[2 * 2];
+        p.writeReroutePrefix(1, table, 2);
+        assertEquals(30, table[0]);
+        assertEquals(70, table[1]);
+        assertEquals(20, table[2]);
+    }
+
+    @Test
+    void invariantsHoldOnRandomSkewedLoads() {
+        for (int seed = 0; seed < 40; seed++) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int ranks = 8;
+            int experts = 32;
+            int domain = seed % 2 == 0 ? 8 : 4;
+            ExpertLayout layout = ExpertLayout.contiguous(ranks, experts, 2, domain, 64);
+            int[] loads = skewed(rnd, ranks, experts);
+            QuotaPlanner planner = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withMinTokensPerReplica(seed % 3 == 0 ? 0 : 256));
+            ReplicationPlan p = planner.plan(loads);
+            check(p, loads, planner.options().minTokensPerReplica());
+        }
+    }
+
+    @Test
+    void segmentAndArrayGiveTheSamePlan() {
+        ExpertLayout layout = ExpertLayout.contiguous(8, 32, 2, 8, 64);
+        int[] loads = skewed(new SplittableRandom(7), 8, 32);
+        ReplicationPlan a = new QuotaPlanner(layout).plan(loads);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate((long) loads.length * 4);
+            MemorySegment.copy(loads, 0, seg, ValueLayout.JAVA_INT, 0, loads.length);
+            ReplicationPlan b = new QuotaPlanner(layout).plan(seg);
+            assertEquals(a.replicaCount(), b.replicaCount());
+            for (int e = 0; e < 32; e++) {
+                assertEquals(a.instanceCount(e), b.instanceCount(e));
+                for (int j = 0; j < a.instanceCount(e); j++) {
+                    assertEquals(a.instanceRank(e, j), b.instanceRank(e, j));
+                    assertEquals(a.instanceQuota(e, j), b.instanceQuota(e, j));
+                    for (int s = 0; s < 8; s++) {
+                        assertEquals(a.tokens(s, e, j), b.tokens(s, e, j));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void residentReplicaMovesNoBytes() {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 8, 1, 4, 100);
+        QuotaPlanner planner = new QuotaPlanner(layout, ANY);
+        int[] totals = {400, 0, 10, 10, 10, 10, 10, 10};
+        ReplicationPlan p = planner.planTotals(totals);
+        int replicas = p.replicaCount();
+        assertTrue(replicas > 0);
+        int someRank = p.instanceRank(0, 1);
+        planner.setResident(3, 0, true);
+        p = planner.planTotals(totals);
+        boolean onThree = false;
+        for (int j = 1; j < p.instanceCount(0); j++) {
+            onThree |= p.instanceRank(0, j) == 3;
+        }
+        assertTrue(onThree, "resident rank preferred (was " + someRank + ")");
+        assertEquals(p.replicaCount() - 1, p.transferCount());
+        for (int i = 0; i < p.transferCount(); i++) {
+            assertTrue(p.transferTo(i) != 3);
+        }
+    }
+
+    @Test
+    void badInputLeavesPlannerAndPlanIntact() {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 8, 2, 4, 64);
+        QuotaPlanner planner = new QuotaPlanner(layout);
+        int[] loads = skewed(new SplittableRandom(3), 4, 8);
+        ReplicationPlan p = planner.plan(loads);
+        long max = p.maxRankLoad();
+        int replicas = p.replicaCount();
+        int[] bad = loads.clone();
+        bad[5] = -1;
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(bad));
+        assertTrue(ex.getMessage().contains("loads[5]"), ex.getMessage());
+        int[] overflow = loads.clone();
+        overflow[1] = Integer.MAX_VALUE;
+        overflow[9] = Integer.MAX_VALUE;
+        ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(overflow));
+        assertTrue(ex.getMessage().contains("overflows"), ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> planner.plan(new int[31]));
+        assertThrows(IllegalArgumentException.class, () -> planner.planTotals(new int[9]));
+        assertEquals(max, planner.lastPlan().maxRankLoad());
+        assertEquals(replicas, planner.lastPlan().replicaCount());
+        ReplicationPlan again = planner.plan(loads);
+        assertEquals(max, again.maxRankLoad());
+        assertEquals(replicas, again.replicaCount());
+    }
+
+    @Test
+    void layoutValidation() {
+        assertThrows(IllegalArgumentException.class, () -> ExpertLayout.contiguous(3, 8, 2, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> ExpertLayout.contiguous(4, 8, 2, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> ExpertLayout.contiguous(4, 8, -1, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> ExpertLayout.withHomes(2, new int[] {0, 2}, 1, 2, 0));
+        ExpertLayout l = ExpertLayout.withHomes(2, new int[] {1, 1, 0}, 1, 1, 8);
+        assertEquals(2, l.mastersOn(1));
+        assertEquals(2, l.domains());
+        assertEquals(5, l.physicalSlots());
+    }
+
+    @Test
+    void planAllocatesNothing() {
+        ExpertLayout layout = ExpertLayout.contiguous(64, 256, 2, 64, 1 << 20);
+        QuotaPlanner planner = new QuotaPlanner(layout);
+        int[][] inputs = new int[4][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = skewed(new SplittableRandom(i), 64, 256);
+        }
+        int[] next = {0};
+        AllocationProbe.assertZeroAllocation("QuotaPlanner.plan", () -> planner.plan(inputs[next[0]++ & 3]), 2000);
+    }
+
+    static int[] skewed(SplittableRandom rnd, int ranks, int experts) {
+        int[] loads = new int[ranks * experts];
+        for (int s = 0; s < ranks; s++) {
+            for (int e = 0; e < experts; e++) {
+                double w = 1.0 / Math.pow(e + 1, 0.8);
+                loads[s * experts + e] = (int) (rnd.nextInt(200) + 4000 * w * rnd.nextDouble());
+            }
+        }
+        return loads;
+    }
+
+    static void check(ReplicationPlan p, int[] loads, int minTokens) {
+        ExpertLayout l = p.layout();
+        int ranks = l.ranks();
+        int experts = l.experts();
+        int[] replicasOn = new int[ranks];
+        long[] rankLoad = new long[ranks];
+        for (int e = 0; e < experts; e++) {
+            long quota = 0;
+            int c = p.instanceCount(e);
+            assertEquals(l.homeRank(e), p.instanceRank(e, 0));
+            for (int j = 0; j < c; j++) {
+                int r = p.instanceRank(e, j);
+                quota += p.instanceQuota(e, j);
+                rankLoad[r] += p.instanceQuota(e, j);
+                if (j > 0) {
+                    replicasOn[r]++;
+                    assertTrue(p.instanceQuota(e, j) >= Math.max(1, minTokens));
+                    assertEquals(l.domainOf(l.homeRank(e)), l.domainOf(r));
+                    assertEquals(e, p.physicalToLogical(p.instancePhysical(e, j)));
+                    for (int i = 0; i < j; i++) {
+                        assertTrue(p.instanceRank(e, i) != r);
+                    }
+                }
+                long fromSources = 0;
+                for (int s = 0; s < ranks; s++) {
+                    fromSources += p.tokens(s, e, j);
+                }
+                assertEquals(p.instanceQuota(e, j), fromSources);
+            }
+            long total = 0;
+            for (int s = 0; s < ranks; s++) {
+                total += loads[s * experts + e];
+                assertEquals(loads[s * experts + e], p.tokensPrefix(s, e, c - 1));
+            }
+            assertEquals(total, quota);
+        }
+        long max = 0;
+        for (int r = 0; r < ranks; r++) {
+            assertTrue(replicasOn[r] <= l.slotsPerRank());
+            assertEquals(rankLoad[r], p.rankLoad(r));
+            max = Math.max(max, rankLoad[r]);
+        }
+        assertEquals(max, p.maxRankLoad());
+        assertTrue(max >= p.lowerBound());
+        assertTrue(max <= p.initialMaxRankLoad());
+    }
+}
