@@ -119,14 +119,12 @@ public final class EpBalancer implements AutoCloseable {
         this.layout = config.layout();
         int ranks = layout.ranks();
         int transfers = ranks * layout.slotsPerRank();
-        int trees = Math.max(1, Math.min(layout.experts(), transfers));
         this.planner = new QuotaPlanner(layout, config.plannerOptions());
         this.relay = RelayPlanner.uniform(ranks, config.linkBytesPerSecond(), layout.experts(), transfers);
         this.request = new RelayRequest(transfers)
                 .stateBytes(layout.expertStateBytes())
                 .chunkBytes((long) config.tileBytes() * config.tilesPerChunk());
-        this.packer = new TileStreamPacker(ranks, trees, transfers, config.maxPieces(), config.channels(),
-                config.tileBytes(), config.tilesPerChunk());
+        this.packer = newPacker();
         this.microbatches = new long[config.layers()];
     }
 
@@ -162,10 +160,30 @@ public final class EpBalancer implements AutoCloseable {
         return finish(layer, plan, t0);
     }
 
+    /** As {@link #step(int, int[])}, packing the task table with {@code into} (same sizes as this balancer's). */
+    BalancedStep step(int layer, int[] loads, TileStreamPacker into) {
+        Checks.index("layer", layer, microbatches.length);
+        long t0 = System.nanoTime();
+        ReplicationPlan plan = planner.plan(loads);
+        return finish(layer, plan, t0, into);
+    }
+
+    /** A packer with this balancer's sizes (for the pipeline's slots). */
+    TileStreamPacker newPacker() {
+        ExpertLayout l = layout;
+        int transfers = l.ranks() * l.slotsPerRank();
+        return new TileStreamPacker(l.ranks(), Math.max(1, Math.min(l.experts(), transfers)), transfers,
+                config.maxPieces(), config.channels(), config.tileBytes(), config.tilesPerChunk());
+    }
+
     private BalancedStep finish(int layer, ReplicationPlan plan, long t0) {
+        return finish(layer, plan, t0, packer);
+    }
+
+    private BalancedStep finish(int layer, ReplicationPlan plan, long t0, TileStreamPacker into) {
         request.clear().addTransfers(plan);
         RelayPlan trees = relay.plan(request, config.relayPolicy());
-        TileStream tiles = packer.pack(trees, config.channels());
+        TileStream tiles = into.pack(trees, config.channels());
         long nanos = System.nanoTime() - t0;
         BalancedStep v = view;
         v.plan = plan;
