@@ -43,6 +43,8 @@ public final class RelayPlanner {
     private final int maxTransfers;
     private final double[] egressBw;
     private final double[] ingressBw;
+    /** Seconds per byte of each egress link: the search multiplies instead of dividing. */
+    private final double[] egressSecondsPerByte;
     private final RelayPlan plan;
     private final ArgSort treeSort;
 
@@ -100,6 +102,10 @@ public final class RelayPlanner {
         this.maxTransfers = maxTransfers;
         this.egressBw = egressBytesPerSecond.clone();
         this.ingressBw = ingressBytesPerSecond.clone();
+        this.egressSecondsPerByte = new double[ranks];
+        for (int r = 0; r < ranks; r++) {
+            egressSecondsPerByte[r] = 1.0 / egressBw[r];
+        }
         int maxTrees = Math.min(maxExperts, maxTransfers);
         this.plan = new RelayPlan(ranks, maxTrees, maxTransfers, slowest);
         this.treeSort = new ArgSort(maxTrees);
@@ -404,14 +410,27 @@ public final class RelayPlanner {
         System.arraycopy(bestParent, 0, parentPos, 0, n);
     }
 
+    /** Up to {@code rounds} rounds of rip-up and replace; stops early once a round does not improve. */
     private double search(int trees, int n, long s, double f, double best, int rounds) {
+        double previous = Double.POSITIVE_INFINITY;
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < trees; i++) {
                 int t = treeOrder[i];
+                if (gCount[t] == 1 && children[t] == 1) {
+                    continue; // one target: always fed by the source, nothing to re-place
+                }
                 ripUp(t, s);
                 place(t, s, f);
             }
-            best = consider(trees, n, s, f, best);
+            double m = modelMakespan(trees, n, s, f, parentPos);
+            if (m < best) {
+                System.arraycopy(parentPos, 0, bestParent, 0, n);
+                best = m;
+            }
+            if (m >= previous) {
+                break;
+            }
+            previous = m;
         }
         return best;
     }
@@ -449,7 +468,7 @@ public final class RelayPlanner {
         // Targets by current egress time, least busy first (ties: lower rank): relay candidates.
         for (int j = 0; j < k; j++) {
             int p = start + j;
-            double key = egress[gTarget[p]] / egressBw[gTarget[p]];
+            double key = egress[gTarget[p]] * egressSecondsPerByte[gTarget[p]];
             int i = j;
             while (i > 0 && less(key, gTarget[p], sorted[i - 1])) {
                 sorted[i] = sorted[i - 1];
@@ -475,7 +494,7 @@ public final class RelayPlanner {
     }
 
     private boolean less(double key, int rank, int p) {
-        double other = egress[gTarget[p]] / egressBw[gTarget[p]];
+        double other = egress[gTarget[p]] * egressSecondsPerByte[gTarget[p]];
         return key < other || (key == other && rank < gTarget[p]);
     }
 
@@ -485,15 +504,15 @@ public final class RelayPlanner {
      * writes the tree's parents and leaves each child's projected egress bytes in {@code proj}.
      */
     private double evaluate(int c, int k, int src, long s, double f, boolean commit) {
-        final double srcTime = (egress[src] + c * s) / egressBw[src];
+        final double srcTime = (egress[src] + c * s) * egressSecondsPerByte[src];
         for (int i = 0; i < c; i++) {
             proj[i] = egress[gTarget[sorted[i]]];
         }
         for (int j = c; j < k; j++) {
             int o = 0;
-            double oTime = (proj[0] + s) / egressBw[gTarget[sorted[0]]];
+            double oTime = (proj[0] + s) * egressSecondsPerByte[gTarget[sorted[0]]];
             for (int i = 1; i < c; i++) {
-                double time = (proj[i] + s) / egressBw[gTarget[sorted[i]]];
+                double time = (proj[i] + s) * egressSecondsPerByte[gTarget[sorted[i]]];
                 if (time < oTime) {
                     o = i;
                     oTime = time;
@@ -509,7 +528,7 @@ public final class RelayPlanner {
         for (int j = c; j < k; j++) {
             int relay = gTarget[sorted[owner[j]]];
             double a = Math.max(srcTime, tIn[relay]);
-            double b = Math.max(proj[owner[j]] / egressBw[relay], tIn[gTarget[sorted[j]]]);
+            double b = Math.max(proj[owner[j]] * egressSecondsPerByte[relay], tIn[gTarget[sorted[j]]]);
             cost = Math.max(cost, Math.max(a + f * b, b + f * a));
         }
         if (commit) {
