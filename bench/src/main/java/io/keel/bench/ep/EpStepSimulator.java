@@ -198,6 +198,7 @@ public final class EpStepSimulator {
         QuotaPlanner.Options options = QuotaPlanner.Options.DEFAULTS;
         double sumRatio = 0;
         int rows = 0;
+        List<String> noOverlap = new ArrayList<>();
         for (double imb : new double[] {1.3, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0}) {
             ExpertLayout shape = ExpertLayout.contiguous(64, 256, 2, domain, a.stateBytes());
             UltraEpWorkload w = new UltraEpWorkload(shape, 8, 8192, imb, 42);
@@ -209,10 +210,20 @@ public final class EpStepSimulator {
             }
             Result r = run(shape, options, batches, a, 200);
             print("zipf imbalance " + imb + " (domain " + domain + ")", imb, r);
+            noOverlap.add(String.format(Locale.ROOT, "| %.1f | %.1f | %.1f | %.1f |", imb,
+                    100 * withoutOverlap(r, a, r.directUnits()), 100 * withoutOverlap(r, a, r.ultraepUnits()),
+                    100 * withoutOverlap(r, a, r.keelUnits())));
             sumRatio += r.keelUnits() / r.lowerBoundUnits();
             rows++;
         }
         System.out.printf(Locale.ROOT, "%nZipf sweep: keel relay makespan / lower bound, mean over imbalances: %.3f%n", sumRatio / rows);
+        System.out.println();
+        System.out.println("No overlap window (every transfer on the critical path), keel's replicas, % of ideal by relay policy:");
+        System.out.println();
+        System.out.println("| initial imb. | DIRECT | ULTRAEP_SQRT | KEEL |");
+        System.out.println("|---|---|---|---|");
+        noOverlap.forEach(System.out::println);
+        System.out.println();
         if (args.length > 1 && Files.isDirectory(Path.of(args[1]))) {
             Path trace = Path.of(args[1]);
             for (String model : MoeTraces.rawModels(trace)) {
@@ -229,7 +240,6 @@ public final class EpStepSimulator {
                 double sumIdeal = 0;
                 int steps = 0;
                 int layer = first.layer();
-                double initial = 0;
                 Result last = null;
                 for (int i = 0; i <= all.size(); i++) {
                     MoeTraces.SourceMatrix m = i < all.size() ? all.get(i) : null;
@@ -253,9 +263,15 @@ public final class EpStepSimulator {
                 System.out.printf(Locale.ROOT, "| raw/%s (%d ranks, %d experts, all layers) | %d | - | %.1f | %.1f | %.2f | %.2f | - | %.1f | - | - | - | - | - | - |%n",
                         model, first.ranks(), first.experts(), steps, 100 * sumIdeal / sumKeel, 100 * sumIdeal / sumEplb,
                         sumNone / sumKeel, sumNone / sumEplb, last.stepNanos().getValueAtPercentile(50) / 1e3);
-                initial += 0;
             }
         }
+    }
+
+    /** keel's fraction of ideal if the whole transfer were exposed, with trees of {@code units} S/B. */
+    private static double withoutOverlap(Result r, Assumptions a, double units) {
+        double compute = r.keel() - r.keelTransferExposed() - r.keelPlanning();
+        double transfer = r.steps() * units * a.stateBytes() / a.linkBytesPerSecond();
+        return r.ideal() / (compute + transfer + r.keelPlanning());
     }
 
     private static void print(String what, double imb, Result r) {
