@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Run every keel capability on built-in synthetic workloads and print a short report.")
 public final class DemoCommand implements Runnable {
     /** The demo's sections, in report order. */
-    static final List<DemoSection> SECTIONS = List.of(new CoreDemo(), new TransfersDemo());
+    static final List<DemoSection> SECTIONS = List.of(new CoreDemo(), new EpDemo(), new TransfersDemo());
 
     @Mixin
     JsonOption output;

@@ -117,9 +117,7 @@ public final class EplbPlanner {
 
     /** Rebalances {@code layers} layers of {@code weight[layer * experts + e]} (as EPLB's {@code weight.float()}). */
     public EplbPlan rebalance(int[] weight, int layers) {
-        Checks.notNull("weight", weight);
-        Checks.inRange("layers", layers, 1, maxLayers);
-        Checks.sameLength("weight", weight.length, layers * experts);
+        checkShape(Checks.notNull("weight", weight).length, layers);
         for (int i = 0; i < weight.length; i++) {
             if (weight[i] < 0) {
                 throw Checks.element("weight", i, "must be >= 0", weight[i]);
@@ -131,15 +129,12 @@ public final class EplbPlanner {
             }
             layer(l);
         }
-        finish(layers);
-        return plan;
+        return finish(layers);
     }
 
     /** Rebalances {@code layers} layers of float loads (finite, >= 0). */
     public EplbPlan rebalance(float[] weight, int layers) {
-        Checks.notNull("weight", weight);
-        Checks.inRange("layers", layers, 1, maxLayers);
-        Checks.sameLength("weight", weight.length, layers * experts);
+        checkShape(Checks.notNull("weight", weight).length, layers);
         for (int i = 0; i < weight.length; i++) {
             if (!(weight[i] >= 0) || weight[i] == Float.POSITIVE_INFINITY) {
                 throw Checks.element("weight", i, "must be finite and >= 0", weight[i]);
@@ -149,8 +144,12 @@ public final class EplbPlanner {
             System.arraycopy(weight, l * experts, weights, 0, experts);
             layer(l);
         }
-        finish(layers);
-        return plan;
+        return finish(layers);
+    }
+
+    private void checkShape(int length, int layers) {
+        Checks.inRange("layers", layers, 1, maxLayers);
+        Checks.sameLength("weight", length, layers * experts);
     }
 
     private void layer(int l) {
@@ -261,7 +260,7 @@ public final class EplbPlanner {
         }
     }
 
-    private void finish(int layers) {
+    private EplbPlan finish(int layers) {
         int max = 0;
         for (int i = 0, n = layers * experts; i < n; i++) {
             max = Math.max(max, plan.logcnt[i]);
@@ -276,5 +275,6 @@ public final class EplbPlanner {
         }
         plan.layers = layers;
         plan.maxLogcnt = max;
+        return plan;
     }
 }

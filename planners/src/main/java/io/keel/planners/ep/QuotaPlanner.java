@@ -86,8 +86,7 @@ public final class QuotaPlanner {
     private final int[] usedSlots;
     private final int[] residualSource;
     private int[] staging;
-    private final int[] sumHigh;
-    private final int[] sumLow;
+    private final int[] columnSums;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -101,8 +100,7 @@ public final class QuotaPlanner {
         ranks = layout.ranks();
         experts = layout.experts();
         domainSize = layout.domainSize();
-        // Column sums are kept in 16-bit halves: up to 2^15 source ranks cannot overflow them.
-        if (ranks > 1 << 15 || (long) ranks * experts > Integer.MAX_VALUE / 2) {
+        if ((long) ranks * experts > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("ranks * experts too large, was " + (long) ranks * experts);
         }
         greedy = new ThresholdGreedy(layout);
@@ -115,8 +113,7 @@ public final class QuotaPlanner {
         usedSlots = new int[ranks];
         residualSource = new int[ranks];
         staging = new int[ranks * experts];
-        sumHigh = new int[experts];
-        sumLow = new int[experts];
+        columnSums = new int[experts];
     }
 
     /** The layout planned for. */
@@ -153,29 +150,8 @@ public final class QuotaPlanner {
     public ReplicationPlan plan(int[] loads) {
         Checks.notNull("loads", loads);
         Checks.sameLength("loads", loads.length, ranks * experts);
-        final int[] copy = staging;
-        final int[] hi = sumHigh;
-        final int[] lo = sumLow;
-        java.util.Arrays.fill(hi, 0);
-        java.util.Arrays.fill(lo, 0);
-        // Branch-free, vectorizable pass: the sign bit of the OR flags a negative value (found
-        // again only on failure); column sums split in 16-bit halves cannot overflow an int.
-        int or = 0;
-        for (int s = 0, row = 0; s < ranks; s++, row += experts) {
-            for (int e = 0; e < experts; e++) {
-                int v = loads[row + e];
-                copy[row + e] = v;
-                or |= v;
-                hi[e] += v >>> 16;
-                lo[e] += v & 0xFFFF;
-            }
-        }
-        if (or < 0) {
-            throw negative(copy);
-        }
-        combineTotals();
-        checkTotals("loads");
-        return solve(true);
+        System.arraycopy(loads, 0, staging, 0, loads.length);
+        return planStaged();
     }
 
     /** Plans from an int32 row-major R x E segment (native order, e.g. pinned host memory). */
@@ -185,33 +161,43 @@ public final class QuotaPlanner {
         if (loads.byteSize() != need) {
             throw new IllegalArgumentException("loads byteSize must be " + need + ", was " + loads.byteSize());
         }
+        MemorySegment.copy(loads, INT, 0, staging, 0, ranks * experts);
+        return planStaged();
+    }
+
+    /** Validates the staged copy of the input; on success it becomes the plan's source matrix. */
+    private ReplicationPlan planStaged() {
         final int[] copy = staging;
-        MemorySegment.copy(loads, INT, 0, copy, 0, ranks * experts);
-        final int[] hi = sumHigh;
-        final int[] lo = sumLow;
-        java.util.Arrays.fill(hi, 0);
-        java.util.Arrays.fill(lo, 0);
+        final int[] sum = columnSums;
+        java.util.Arrays.fill(sum, 0);
+        // Branch-free, vectorizable pass: the sign bit of the OR flags a negative value (found
+        // again only on failure), and the OR bounds every value, so when R x OR fits in an int
+        // no column sum can have overflowed; otherwise the sums are redone in longs.
         int or = 0;
         for (int s = 0, row = 0; s < ranks; s++, row += experts) {
             for (int e = 0; e < experts; e++) {
                 int v = copy[row + e];
                 or |= v;
-                hi[e] += v >>> 16;
-                lo[e] += v & 0xFFFF;
+                sum[e] += v;
             }
         }
         if (or < 0) {
             throw negative(copy);
         }
-        combineTotals();
+        if ((long) or * ranks <= Integer.MAX_VALUE) {
+            for (int e = 0; e < experts; e++) {
+                scratchTotals[e] = sum[e];
+            }
+        } else {
+            java.util.Arrays.fill(scratchTotals, 0);
+            for (int s = 0, row = 0; s < ranks; s++, row += experts) {
+                for (int e = 0; e < experts; e++) {
+                    scratchTotals[e] += copy[row + e];
+                }
+            }
+        }
         checkTotals("loads");
         return solve(true);
-    }
-
-    private void combineTotals() {
-        for (int e = 0; e < experts; e++) {
-            scratchTotals[e] = ((long) sumHigh[e] << 16) + sumLow[e];
-        }
     }
 
     private static IllegalArgumentException negative(int[] values) {
@@ -366,6 +352,7 @@ public final class QuotaPlanner {
             p.instQuota[a + j] = q;
         }
         java.util.Arrays.fill(usedSlots, 0);
+        p.sourceSplit = split;
         int transfers = 0;
         int maxInst = 1;
         int replicated = 0;
@@ -442,11 +429,7 @@ public final class QuotaPlanner {
         }
         p.replicatedIndex[e] = rep;
         for (int j = 0; j < c; j++) {
-            int r = p.instRank[a + j];
-            int q0 = p.instResidualStart[a + j];
-            int q1 = q0 + p.instQuota[a + j] - p.instLocal[a + j];
-            int overlap = Math.max(0, Math.min(prefix[base + r + 1], q1) - Math.max(prefix[base + r], q0));
-            local += p.instLocal[a + j] + overlap;
+            local += p.tokens(p.instRank[a + j], e, j);
         }
         return p.expertLoad[e] - local;
     }

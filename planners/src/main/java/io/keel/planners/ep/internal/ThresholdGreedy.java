@@ -32,7 +32,12 @@ public final class ThresholdGreedy {
     private final int[] rankStart;
     private final int[] byRank;
     private final int[] rankOrder;
+    private static final int SMALL_SORT = 64;
     private final int[] cursor;
+    private final int[] byRankById;
+    private final int maxMasters;
+    private final int[] holder;
+    private int stamp;
     private final int[] sortIndex;
     private final ArgSort sort;
     final long[] initialLoad;
@@ -71,6 +76,13 @@ public final class ThresholdGreedy {
             rankStart[r + 1] = rankStart[r] + layout.mastersOn(r);
         }
         byRank = new int[experts];
+        byRankById = new int[experts];
+        int[] at = rankStart.clone();
+        for (int e = 0; e < experts; e++) {
+            byRankById[at[home[e]]++] = e;
+        }
+        maxMasters = layout.maxMastersPerRank();
+        holder = new int[ranks];
         rankOrder = new int[ranks];
         cursor = new int[Math.max(ranks, layout.domains())];
         sortIndex = new int[Math.max(ranks, experts)];
@@ -118,19 +130,51 @@ public final class ThresholdGreedy {
         System.arraycopy(expertTotals, 0, weight, 0, experts);
         System.arraycopy(rankLoads, 0, initialLoad, 0, ranks);
         final int[] idx = sortIndex;
-        sort.sort(weight, experts, idx, true);
-        System.arraycopy(rankStart, 0, cursor, 0, ranks);
-        for (int i = 0; i < experts; i++) {
-            int e = idx[i];
-            byRank[cursor[home[e]]++] = e;
+        if (maxMasters <= SMALL_SORT) {
+            // Few masters per rank: a stable insertion sort inside each rank's group beats a radix sort.
+            System.arraycopy(byRankById, 0, byRank, 0, experts);
+            for (int r = 0; r < ranks; r++) {
+                for (int i = rankStart[r] + 1, end = rankStart[r + 1]; i < end; i++) {
+                    int e = byRank[i];
+                    int w = weight[e];
+                    int j = i;
+                    while (j > rankStart[r] && weight[byRank[j - 1]] < w) {
+                        byRank[j] = byRank[j - 1];
+                        j--;
+                    }
+                    byRank[j] = e;
+                }
+            }
+        } else {
+            sort.sort(weight, experts, idx, true);
+            System.arraycopy(rankStart, 0, cursor, 0, ranks);
+            for (int i = 0; i < experts; i++) {
+                int e = idx[i];
+                byRank[cursor[home[e]]++] = e;
+            }
         }
-        sort.sort(initialLoad, ranks, idx, true);
-        for (int d = 0, n = ranks / domainSize; d < n; d++) {
-            cursor[d] = d * domainSize;
-        }
-        for (int i = 0; i < ranks; i++) {
-            int r = idx[i];
-            rankOrder[cursor[r / domainSize]++] = r;
+        if (domainSize <= SMALL_SORT) {
+            for (int lo = 0; lo < ranks; lo += domainSize) {
+                rankOrder[lo] = lo;
+                for (int r = lo + 1, end = lo + domainSize; r < end; r++) {
+                    long l = initialLoad[r];
+                    int j = r;
+                    while (j > lo && initialLoad[rankOrder[j - 1]] < l) {
+                        rankOrder[j] = rankOrder[j - 1];
+                        j--;
+                    }
+                    rankOrder[j] = r;
+                }
+            }
+        } else {
+            sort.sort(initialLoad, ranks, idx, true);
+            for (int d = 0, n = ranks / domainSize; d < n; d++) {
+                cursor[d] = d * domainSize;
+            }
+            for (int i = 0; i < ranks; i++) {
+                int r = idx[i];
+                rankOrder[cursor[r / domainSize]++] = r;
+            }
         }
     }
 
@@ -180,10 +224,10 @@ public final class ThresholdGreedy {
                 long excess = load[r] - t;
                 for (int k = rankStart[r], kEnd = rankStart[r + 1]; k < kEnd && excess > 0; k++) {
                     final int e = byRank[k];
-                    final int first = recCount;
+                    final int mark = nextStamp();
                     while (excess > 0 && masterQuota[e] >= min) {
                         long want = Math.min(Math.max(excess, min), masterQuota[e]);
-                        int q = pickReceiver(e, t, want, first);
+                        int q = pickReceiver(e, t, want, mark);
                         if (q < 0) {
                             break;
                         }
@@ -196,6 +240,7 @@ public final class ThresholdGreedy {
                         load[r] -= amount;
                         masterQuota[e] -= amount;
                         free[q]--;
+                        holder[q] = mark;
                         excess -= amount;
                         if (free[q] == 0 || t - load[q] < min) {
                             dropCandidate(q);
@@ -233,7 +278,7 @@ public final class ThresholdGreedy {
         c[i] = q;
     }
 
-    private int pickReceiver(int e, long t, long want, int first) {
+    private int pickReceiver(int e, long t, long want, int mark) {
         final int h = home[e];
         int fit = -1;
         long fitSlack = Long.MAX_VALUE;
@@ -244,11 +289,11 @@ public final class ThresholdGreedy {
         int resBig = -1;
         long resBigSlack = -1;
         final boolean anyResident = residentCount > 0;
-        final boolean check = recCount > first;
         final int[] c = candidates;
+        final int[] held = holder;
         for (int k = 0, n = candidateCount; k < n; k++) {
             final int q = c[k];
-            if (q == h || (check && holds(q, first))) {
+            if (q == h || held[q] == mark) {
                 continue;
             }
             long slack = t - load[q];
@@ -282,12 +327,12 @@ public final class ThresholdGreedy {
         return fit >= 0 ? fit : big;
     }
 
-    private boolean holds(int q, int first) {
-        for (int i = first, n = recCount; i < n; i++) {
-            if (recRank[i] == q) {
-                return true;
-            }
+    /** A fresh mark for one expert's replicas in this run: ranks marked with it hold the expert. */
+    private int nextStamp() {
+        if (stamp == Integer.MAX_VALUE) {
+            java.util.Arrays.fill(holder, 0);
+            stamp = 0;
         }
-        return false;
+        return ++stamp;
     }
 }

@@ -22,7 +22,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 /** Relay trees and tile tables over random layers: the invariants of the transfers issue. */
-class RelayAndTileProperties {
+class RelayAndTilePropertiesTest {
     private static final int RANKS = 24;
     private static final int DOMAIN = 8;
     private static final int EXPERTS = 48;

@@ -13,7 +13,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 /** EPLB-compatible planner: maps consistent, every expert placed, hierarchical node confinement. */
-class EplbPlannerProperties {
+class EplbPlannerPropertiesTest {
     @Test
     void mapsAreConsistent() {
         qt().withExamples(1000).forAll(longs().all()).checkAssert(seed -> {

@@ -15,7 +15,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 /** Every invariant of the quota planner, on random layouts and loads. */
-class QuotaPlannerProperties {
+class QuotaPlannerPropertiesTest {
     /** A random case: layout, options and an R x E load matrix, all from one seed. */
     record Case(ExpertLayout layout, QuotaPlanner.Options options, int[] loads, int[][] resident) {
         static Case of(long seed, int maxRanks, int maxMastersPerRank, int maxSlots) {
