@@ -16,9 +16,10 @@ import io.keel.planners.ep.internal.TinyExact;
  * <p>Objective, in order: the max rank load, then the number of replicas (each moves an
  * expert's state), then tokens computed off their source rank. The max rank load is found by a
  * threshold search: the smallest bound {@code T >= max(lowerBound, (1 + eps) lowerBound)} (probed
- * upward by doubling steps, then bisected) for which a deterministic greedy sheds every overloaded
+ * upward by steps sized from the unplaced excess, then bisected) for which a deterministic greedy sheds every overloaded
  * rank's excess into replicas on ranks of the same scale-up domain with slack and a free slot
- * (see {@code ThresholdGreedy}). Replicas carry at least {@code minTokensPerReplica} tokens. The
+ * (see {@code ThresholdGreedy}); at that bound the greedy runs with overloaded ranks in both
+ * orders (smallest excess first, heaviest first) and the plan with fewer replicas is kept. Replicas carry at least {@code minTokensPerReplica} tokens. The
  * token split then gives each instance the tokens of its own rank first (locality), and cuts the
  * rest in source-rank order, so the per-(source, expert, instance) counts are exact.
  *
@@ -261,7 +262,6 @@ public final class QuotaPlanner {
         if (tiny != null) {
             probes = 1;
             t = tiny.solve(greedy, lower);
-            lastProbe = t;
         } else {
             t = search(lower, initialMax);
         }
@@ -270,11 +270,9 @@ public final class QuotaPlanner {
     }
 
     private int probes;
-    private long lastProbe;
 
     private long search(long lower, long initialMax) {
         probes = 0;
-        lastProbe = -1;
         long start = Math.max(lower, (long) Math.floor(lower * (1.0 + options.eps())));
         if (start >= initialMax) {
             return initialMax;
@@ -313,14 +311,21 @@ public final class QuotaPlanner {
 
     private boolean probe(long t) {
         probes++;
-        lastProbe = t;
         return greedy.run(t);
     }
 
     private void fill(ReplicationPlan p, boolean split, long t, long lower, long initialMax, long total) {
-        // The last probe may have been an infeasible one: then replay the chosen bound.
-        if (t != lastProbe && !greedy.run(t)) {
-            throw new IllegalStateException("threshold " + t + " was feasible and is not any more");
+        if (tiny == null) {
+            // Fewest replicas at the chosen bound: both sender orders, smallest-first kept on ties;
+            // the kept run must be the last one, since the plan is read from the greedy's state.
+            boolean heaviestOk = greedy.run(t, false);
+            int heaviestReplicas = greedy.recCount;
+            boolean smallestOk = greedy.run(t, true);
+            if (!smallestOk || (heaviestOk && heaviestReplicas < greedy.recCount)) {
+                if (!greedy.run(t, false)) {
+                    throw new IllegalStateException("threshold " + t + " was feasible and is not any more");
+                }
+            }
         }
         final int g = domainSize;
         final int[] rec = greedy.recExpert;

@@ -10,7 +10,7 @@ import io.keel.planners.ep.ExpertLayout;
  * rank ends at or below {@code T}. What it placed stays in the {@code rec*} arrays.
  *
  * <p>Greedy rules, all ties to the lower index: overloaded ranks in order of initial load
- * (heaviest first); their experts heaviest first; a chunk of {@code min(max(excess, minTokens),
+ * (smallest excess first by default, or heaviest first); their experts heaviest first; a chunk of {@code min(max(excess, minTokens),
  * master quota)} tokens goes to a resident rank when one qualifies, else to the rank with the
  * smallest slack that takes the whole chunk (best fit, so one replica closes the excess and
  * large slacks stay for large excesses), else to the rank with the largest slack (filled to
@@ -18,7 +18,10 @@ import io.keel.planners.ep.ExpertLayout;
  * slack, so every replica carries at least {@code minTokens}.
  *
  * <p>Receivers are kept in a rank-ordered list of the domain's ranks that still have a slot and
- * {@code minTokens} of slack, so a choice scans only live candidates.
+ * {@code minTokens} of slack, so a choice scans only live candidates; a rank that already holds
+ * the expert is recognised by a per-expert stamp, in O(1). Experts within a rank and ranks
+ * within a domain are ordered by stable insertion sorts when the groups are small (<= 64), by
+ * {@link ArgSort} otherwise.
  *
  * <p>Cost per {@link #run}: O(R + E + replicas x domainSize). Internal: not exported. One thread
  * per instance; the constructor allocates every array, calls allocate nothing.
@@ -196,8 +199,18 @@ public final class ThresholdGreedy {
         return deficit;
     }
 
-    /** Tries bound {@code t}; true when every rank ends at or below it. */
+    /** Tries bound {@code t}, overloaded ranks smallest excess first; true when every rank ends at or below it. */
     public boolean run(long t) {
+        return run(t, true);
+    }
+
+    /**
+     * Tries bound {@code t} with overloaded ranks in ascending ({@code smallestFirst}) or
+     * descending order of initial load. Smallest first usually needs fewer replicas: small
+     * excesses take the small slacks that best fit them and leave the large slacks whole for the
+     * heaviest ranks; the planner tries the other order at its final bound and keeps the fewer.
+     */
+    public boolean run(long t, boolean smallestFirst) {
         System.arraycopy(initialLoad, 0, load, 0, ranks);
         System.arraycopy(weight, 0, masterQuota, 0, experts);
         java.util.Arrays.fill(free, slots);
@@ -216,11 +229,12 @@ public final class ThresholdGreedy {
                     }
                 }
             }
-            for (int i = lo, end = lo + domainSize; i < end; i++) {
-                final int r = rankOrder[i];
-                if (initialLoad[r] <= t) {
-                    break;
-                }
+            int kk = lo;
+            while (kk < lo + domainSize && initialLoad[rankOrder[kk]] > t) {
+                kk++;
+            }
+            for (int ii = 0, nn = kk - lo; ii < nn; ii++) {
+                final int r = rankOrder[smallestFirst ? kk - 1 - ii : lo + ii];
                 long excess = load[r] - t;
                 for (int k = rankStart[r], kEnd = rankStart[r + 1]; k < kEnd && excess > 0; k++) {
                     final int e = byRank[k];
