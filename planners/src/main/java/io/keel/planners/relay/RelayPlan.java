@@ -54,6 +54,7 @@ public final class RelayPlan {
     long chunkBytes = RelayRequest.DEFAULT_CHUNK_BYTES;
     double makespan;
     double lowerBound;
+    double depthTwoBound;
 
     RelayPlan(int ranks, int maxTrees, int maxTransfers, double unitBytesPerSecond) {
         this.ranks = ranks;
@@ -207,6 +208,21 @@ public final class RelayPlan {
     /** {@link #makespanSeconds()} in units of S / B. */
     public double makespanUnits() {
         return makespan / unitSeconds();
+    }
+
+    /**
+     * Lower bound over depth-2 trees (the shapes this planner builds), in seconds: at least
+     * {@link #lowerBoundSeconds()}, and at least what the most demanding expert's best depth-2
+     * tree costs on its own (its source feeds {@code c} targets, some relay forwards
+     * {@code ceil((k - c) / c)} copies, minimised over {@code c}). Deeper trees can go below it.
+     */
+    public double depthTwoBoundSeconds() {
+        return depthTwoBound;
+    }
+
+    /** {@link #depthTwoBoundSeconds()} in units of S / B. */
+    public double depthTwoBoundUnits() {
+        return depthTwoBound / unitSeconds();
     }
 
     /** {@link #lowerBoundSeconds()} in units of S / B. */

@@ -603,6 +603,31 @@ public final class RelayPlanner {
         return lb;
     }
 
+    /**
+     * A bound for depth-2 trees only: a tree whose source feeds {@code c} of its {@code k}
+     * targets costs the source {@code c} copies and some relay {@code ceil((k - c) / c)}, so the
+     * best such tree of the most demanding expert takes {@code min over c} of the larger, with
+     * relays at the fastest egress link.
+     */
+    private double depthTwoBound(int trees, long s) {
+        double fastest = 0;
+        for (int r = 0; r < ranks; r++) {
+            fastest = Math.max(fastest, egressBw[r]);
+        }
+        double bound = 0;
+        for (int t = 0; t < trees; t++) {
+            int k = gCount[t];
+            double perSourceCopy = s * egressSecondsPerByte[gSource[t]];
+            double best = Double.POSITIVE_INFINITY;
+            for (int c = 1; c <= k; c++) {
+                int relayCopies = (k - c + c - 1) / c;
+                best = Math.min(best, Math.max(c * perSourceCopy, relayCopies * s / fastest));
+            }
+            bound = Math.max(bound, best);
+        }
+        return bound;
+    }
+
     /** Writes the plan view: trees in expert order, targets in stage order. */
     private void publish(RelayPolicy policy, int trees, int n, long s, long chunk, double makespan) {
         final RelayPlan v = plan;
@@ -682,6 +707,7 @@ public final class RelayPlanner {
         System.arraycopy(egress, 0, v.egressBytes, 0, ranks);
         System.arraycopy(ingress, 0, v.ingressBytes, 0, ranks);
         v.lowerBound = lowerBound(trees, n, s);
+        v.depthTwoBound = Math.max(v.lowerBound, depthTwoBound(trees, s));
         v.policy = policy;
         v.trees = trees;
         v.transfers = n;

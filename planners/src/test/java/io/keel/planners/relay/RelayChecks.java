@@ -125,5 +125,7 @@ final class RelayChecks {
         assertEquals(plan.totalBytes(), sumOut);
         assertTrue(plan.makespanSeconds() >= plan.lowerBoundSeconds() * (1 - 1e-12),
                 plan.makespanSeconds() + " < " + plan.lowerBoundSeconds());
+        assertTrue(plan.makespanSeconds() >= plan.depthTwoBoundSeconds() * (1 - 1e-12),
+                plan.makespanSeconds() + " < depth-2 bound " + plan.depthTwoBoundSeconds());
     }
 }

@@ -36,6 +36,8 @@ class RelayPlannerTest {
         assertEquals(9 * S, plan.egressBytes(0));
         assertEquals(9.0, plan.makespanUnits(), 1e-9);
         assertEquals(1.0, plan.lowerBoundUnits(), 1e-9);
+        // Nine targets in a depth-2 tree: the source feeds c, some relay ceil((9 - c) / c): 3 at best.
+        assertEquals(3.0, plan.depthTwoBoundUnits(), 1e-9);
         RelayChecks.check(plan);
     }
 

@@ -98,6 +98,10 @@ class RelayAndTilePropertiesTest {
                 assertEquals(in[r], plan.ingressBytes(r));
             }
             assertTrue(plan.makespanSeconds() >= plan.lowerBoundSeconds() * (1 - 1e-12));
+            // Every policy builds depth-2 trees, so the depth-2 bound holds too.
+            assertTrue(plan.depthTwoBoundSeconds() >= plan.lowerBoundSeconds());
+            assertTrue(plan.makespanSeconds() >= plan.depthTwoBoundSeconds() * (1 - 1e-12),
+                    plan.makespanSeconds() + " < depth-2 bound " + plan.depthTwoBoundSeconds());
         });
     }
 
