@@ -132,6 +132,7 @@ public final class BalancerPipeline implements AutoCloseable {
             return BACK_PRESSURED;
         }
         PipelineSlot s = slots[free[--freeCount]];
+        s.free = false;
         System.arraycopy(loads, 0, s.loads, 0, loadsLength);
         s.layer = layer;
         s.sequence = nextSequence++;
@@ -145,12 +146,20 @@ public final class BalancerPipeline implements AutoCloseable {
         return results.relaxedPoll();
     }
 
-    /** Returns a polled slot to the pipeline. */
+    /**
+     * Returns a polled slot to the pipeline.
+     *
+     * @throws IllegalArgumentException for a slot of another pipeline or one already released
+     */
     public void release(PipelineSlot slot) {
         Checks.notNull("slot", slot);
         if (slots[slot.index] != slot) {
             throw new IllegalArgumentException("slot is not one of this pipeline's");
         }
+        if (slot.free) {
+            throw new IllegalArgumentException("slot " + slot.index + " is already released");
+        }
+        slot.free = true;
         free[freeCount++] = slot.index;
     }
 

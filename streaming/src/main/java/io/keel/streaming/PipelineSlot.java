@@ -24,6 +24,8 @@ public final class PipelineSlot {
     final int[] loads;
     final int[] phy2log;
     final TileStreamPacker packer;
+    /** Owned by the pipeline's free list (caller thread only). */
+    boolean free = true;
     long sequence;
     int layer;
     long microbatch;

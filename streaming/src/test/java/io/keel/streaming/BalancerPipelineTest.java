@@ -128,6 +128,7 @@ class BalancerPipelineTest {
             // Unreleased results still hold their slot.
             assertEquals(BalancerPipeline.BACK_PRESSURED, pipe.submit(0, loads[4]));
             pipe.release(s);
+            assertThrows(IllegalArgumentException.class, () -> pipe.release(s), "double release");
             assertEquals(4 + i, pipe.submit(1, loads[4]));
             assertEquals(BalancerPipeline.BACK_PRESSURED, pipe.submit(1, loads[4]));
         }

@@ -20,8 +20,8 @@ import io.keel.core.Checks;
  * {@link RelayPolicy#ULTRAEP_SQRT}'s.
  * Deterministic: ties go to the lower rank, then the earlier transfer.
  *
- * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2); KEEL runs five
- * rounds of O(sum k^3) over the trees (k is at most the scale-up domain size, 8 on an NVLink
+ * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2); KEEL runs up to
+ * five rounds of O(sum k^3) over the trees (a search stops after a round that does not improve) (k is at most the scale-up domain size, 8 on an NVLink
  * domain).
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates scratch for
