@@ -5,5 +5,6 @@ module io.keel.planners {
     requires org.eclipse.collections.impl;
 
     exports io.keel.planners.ep;
+    exports io.keel.planners.relay;
     exports io.keel.planners.rollout;
 }

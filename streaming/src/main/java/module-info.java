@@ -3,4 +3,6 @@ module io.keel.streaming {
     requires transitive io.keel.planners;
     requires org.agrona;
     requires org.jctools.core;
+
+    exports io.keel.streaming;
 }

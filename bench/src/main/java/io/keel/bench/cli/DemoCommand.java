@@ -18,6 +18,7 @@ public final class DemoCommand implements Runnable {
     static final List<DemoSection> SECTIONS = List.of(
             new CoreDemo(),
             new EpDemo(),
+            new TransfersDemo(),
             new ScoringDemo(),
             new RolloutDemo());
 

@@ -97,6 +97,9 @@ public final class EpCommand implements Runnable {
         out.put("microbatches", microbatches);
         summary(out, res);
         out.put("alpha", w.alpha());
+        if (kind == EpEvaluation.Kind.QUOTA) {
+            io.keel.bench.ep.EpTransfersReport.addTo(out, layout, options, batches, rounds, tokensPerRank, topk);
+        }
         return out;
     }
 

@@ -1,0 +1,222 @@
+package io.keel.streaming;
+
+import java.util.BitSet;
+import java.util.SplittableRandom;
+
+import io.keel.core.testing.AllocationProbe;
+import io.keel.planners.relay.RelayPlan;
+import io.keel.planners.relay.RelayPlanner;
+import io.keel.planners.relay.RelayPolicy;
+import io.keel.planners.relay.RelayRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TileStreamPackerTest {
+    private static final int RANKS = 12;
+    private static final int PER_RANK = 2;
+    private static final int SLOTS = 3;
+    private static final int TILE = 512;
+    private static final int TILES_PER_CHUNK = 4;
+
+    /** A layer: expert e lives on rank e / PER_RANK; replicas take free slots of other ranks. */
+    static final class Layer {
+        final RelayRequest request = new RelayRequest(RANKS * SLOTS);
+        long state;
+
+        void fill(SplittableRandom rnd, long stateBytes) {
+            state = stateBytes;
+            request.clear().stateBytes(stateBytes).chunkBytes((long) TILE * TILES_PER_CHUNK);
+            int[] used = new int[RANKS];
+            for (int e = 0; e < RANKS * PER_RANK; e++) {
+                if (rnd.nextInt(3) == 0) {
+                    continue;
+                }
+                int home = e / PER_RANK;
+                int k = rnd.nextInt(4) == 0 ? 3 + rnd.nextInt(8) : 1 + rnd.nextInt(2);
+                int first = rnd.nextInt(RANKS);
+                for (int i = 0; i < RANKS && k > 0; i++) {
+                    int to = (first + i) % RANKS;
+                    if (to != home && used[to] < SLOTS) {
+                        request.add(e, home, to, (e % PER_RANK) * stateBytes, (PER_RANK + used[to]++) * stateBytes);
+                        k--;
+                    }
+                }
+            }
+        }
+    }
+
+    private static byte[][] buffers(long state, SplittableRandom rnd, BitSet[] landed) {
+        byte[][] b = new byte[RANKS][(int) ((PER_RANK + SLOTS) * state)];
+        for (int r = 0; r < RANKS; r++) {
+            for (int i = 0; i < PER_RANK * state; i++) {
+                b[r][i] = (byte) rnd.nextInt(256);
+            }
+            landed[r] = new BitSet();
+            landed[r].set(0, (int) (PER_RANK * state));
+        }
+        return b;
+    }
+
+    private static void roundTrip(RelayPlan plan, TileStream stream, long state, SplittableRandom rnd, int workers,
+                                  boolean channels) {
+        TileTableReader reader = new TileTableReader(stream.segment());
+        reader.checkStructure();
+        assertEquals(stream.taskCount(), reader.tasks);
+        assertEquals(stream.tileCount(), reader.tiles);
+        for (int g = 0; g < reader.tiles; g += 1 + rnd.nextInt(7)) {
+            assertEquals(reader.taskOf(g), stream.taskOfTile(g));
+        }
+        BitSet[] landed = new BitSet[RANKS];
+        byte[][] b = buffers(state, rnd, landed);
+        byte[][] before = new byte[RANKS][];
+        for (int r = 0; r < RANKS; r++) {
+            before[r] = b[r].clone();
+        }
+        reader.execute(b, landed, workers, channels, rnd);
+        for (int t = 0; t < plan.treeCount(); t++) {
+            int src = plan.source(t);
+            for (int j = 0; j < plan.targetCount(t); j++) {
+                TileTableReader.assertRegion(before[src], plan.sourceOffset(t), b[plan.target(t, j)],
+                        plan.targetOffset(t, j), state, "expert " + plan.expert(t) + " on rank " + plan.target(t, j));
+            }
+        }
+        for (int r = 0; r < RANKS; r++) {
+            TileTableReader.assertRegion(before[r], 0, b[r], 0, PER_RANK * state, "masters of rank " + r + " untouched");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayPolicy.class)
+    void everyTargetGetsItsStateThroughTheTable(RelayPolicy policy) {
+        SplittableRandom rnd = new SplittableRandom(21);
+        RelayPlanner planner = RelayPlanner.uniform(RANKS, 1e9, RANKS * PER_RANK, RANKS * SLOTS);
+        Layer layer = new Layer();
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, RANKS * PER_RANK, RANKS * SLOTS, 3, 8, TILE,
+                TILES_PER_CHUNK)) {
+            for (int round = 0; round < 30; round++) {
+                long state = 1 + rnd.nextInt(40 * TILE);
+                layer.fill(rnd, state);
+                RelayPlan plan = planner.plan(layer.request, policy);
+                int channels = 1 + rnd.nextInt(8);
+                TileStream stream = packer.pack(plan, channels);
+                roundTrip(plan, stream, state, rnd, 1 + rnd.nextInt(6), round % 2 == 0);
+            }
+        }
+    }
+
+    @Test
+    void stageTwoWaitsOnItsRelay() {
+        // One expert, nine targets, UltraEP's three relays: stage-2 tasks exist and wait.
+        RelayRequest q = new RelayRequest(16).stateBytes(10L * TILE * TILES_PER_CHUNK + 100).chunkBytes((long) TILE * TILES_PER_CHUNK);
+        for (int t = 1; t <= 9; t++) {
+            q.add(0, 0, t, 0, PER_RANK * q.stateBytes());
+        }
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 4, 16).plan(q, RelayPolicy.ULTRAEP_SQRT);
+        assertEquals(3, plan.relayCount(0));
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 4, 16, 4, 4, TILE, TILES_PER_CHUNK)) {
+            TileStream s = packer.pack(plan, 4);
+            // 11 chunks in pieces of 3 chunks: 4 pieces; 1 stage-1 stream + 3 relays.
+            assertEquals(16, s.taskCount());
+            assertEquals(12, s.stageTwoTaskCount());
+            assertEquals(3 * 11, s.flagSlotCount());
+            TileTableReader reader = new TileTableReader(s.segment());
+            // Stage-2 pieces of round p follow the stage-1 pieces of round p + 1.
+            int[] stages = new int[s.taskCount()];
+            for (int t = 0; t < stages.length; t++) {
+                stages[t] = reader.stage(t);
+            }
+            assertArrayEquals(new int[] {1, 1, 2, 2, 2, 1, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2}, stages);
+            long waits = 0;
+            SplittableRandom rnd = new SplittableRandom(5);
+            for (int i = 0; i < 20; i++) {
+                BitSet[] landed = new BitSet[RANKS];
+                byte[][] b = buffers(q.stateBytes(), rnd, landed);
+                waits += reader.execute(b, landed, 6, i % 2 == 1, rnd);
+            }
+            assertTrue(waits > 0, "the random schedules should have made some stage-2 tile wait");
+        }
+    }
+
+    @Test
+    void roundsAlternateSources() {
+        RelayRequest q = new RelayRequest(64).stateBytes(TILE).chunkBytes((long) TILE * TILES_PER_CHUNK);
+        // Rank 0 sources experts 0, 1, 2; rank 1 sources 3; rank 2 sources 4, 5.
+        int[] home = {0, 0, 0, 1, 2, 2};
+        for (int e = 0; e < home.length; e++) {
+            q.add(e, home[e], 5 + e);
+        }
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 8, 64).plan(q, RelayPolicy.DIRECT);
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 8, 64, 4, 2, TILE, TILES_PER_CHUNK)) {
+            TileStream s = packer.pack(plan, 2);
+            TileTableReader reader = new TileTableReader(s.segment());
+            int[] sources = new int[s.taskCount()];
+            int[] experts = new int[s.taskCount()];
+            for (int t = 0; t < sources.length; t++) {
+                sources[t] = reader.source(t);
+                experts[t] = reader.expert(t);
+            }
+            assertArrayEquals(new int[] {0, 1, 2, 0, 2, 0}, sources);
+            assertArrayEquals(new int[] {0, 3, 4, 1, 5, 2}, experts);
+            assertTrue(s.maxChannelBytesOverMean() <= 1.0 + 1e-9 + 2.0 / 6);
+            // One rank's own table: only its sends, flags numbered as in the full table.
+            TileStream mine = packer.pack(plan, 1, 2);
+            assertEquals(2, mine.taskCount());
+        }
+    }
+
+    @Test
+    void channelsAreBalancedToOneTile() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        Layer layer = new Layer();
+        layer.fill(rnd, 200L * TILE + 3);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 8, 64, TILE, TILES_PER_CHUNK)) {
+            for (int c = 1; c <= 64; c *= 2) {
+                TileStream s = packer.pack(plan, c);
+                double mean = (double) s.totalBytes() / c;
+                long maxTile = (long) TILE * RANKS;
+                assertTrue(s.maxChannelBytesOverMean() <= 1 + maxTile / mean, c + " channels: " + s.maxChannelBytesOverMean());
+                new TileTableReader(s.segment()).checkStructure();
+            }
+        }
+    }
+
+    @Test
+    void badInputLeavesThePreviousTable() {
+        SplittableRandom rnd = new SplittableRandom(2);
+        Layer layer = new Layer();
+        layer.fill(rnd, 5000);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 4, 4, TILE, TILES_PER_CHUNK)) {
+            TileStream s = packer.pack(plan, 3);
+            byte[] before = s.segment().asSlice(0, s.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            int tasks = s.taskCount();
+            assertThrows(IllegalArgumentException.class, () -> packer.pack(plan, 0));
+            assertThrows(IllegalArgumentException.class, () -> packer.pack(plan, 5));
+            assertThrows(IllegalArgumentException.class, () -> packer.pack(plan, 2, RANKS));
+            RelayRequest other = new RelayRequest(4).stateBytes(100).add(0, 0, 1);
+            RelayPlan wrongChunk = RelayPlanner.uniform(RANKS, 1e9, 4, 4).plan(other, RelayPolicy.DIRECT);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> packer.pack(wrongChunk, 2));
+            assertTrue(e.getMessage().startsWith("plan.chunkBytes"), e.getMessage());
+            assertEquals(tasks, s.taskCount());
+            assertArrayEquals(before, s.segment().asSlice(0, s.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Test
+    void packingAllocatesNothing() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        Layer layer = new Layer();
+        layer.fill(rnd, 1L << 20);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 8, 16, TILE, TILES_PER_CHUNK)) {
+            AllocationProbe.assertZeroAllocation("TileStreamPacker.pack", () -> packer.pack(plan, 16));
+        }
+    }
+}
