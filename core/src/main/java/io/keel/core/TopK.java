@@ -107,15 +107,11 @@ public final class TopK {
             Checks.length("outScores", outScores.length, n);
         }
         for (int at = n - 1; at >= 0; at--) {
-            long key = keys[0];
             outIds[at] = ids[0];
+            long score = popRootScore();
             if (outScores != null) {
-                outScores[at] = SortableBits.toDouble(largest ? key : ~key);
+                outScores[at] = SortableBits.toDouble(score);
             }
-            size--;
-            keys[0] = keys[size];
-            ids[0] = ids[size];
-            siftDown(0);
         }
         return n;
     }
@@ -126,15 +122,20 @@ public final class TopK {
         Checks.length("outIds", outIds.length, n);
         Checks.length("outScores", outScores.length, n);
         for (int at = n - 1; at >= 0; at--) {
-            long key = keys[0];
             outIds[at] = ids[0];
-            outScores[at] = largest ? key : ~key;
-            size--;
-            keys[0] = keys[size];
-            ids[0] = ids[size];
-            siftDown(0);
+            outScores[at] = popRootScore();
         }
         return n;
+    }
+
+    /** Removes the worst held entry; returns its score image (undoing the smallest-mode flip). */
+    private long popRootScore() {
+        long key = keys[0];
+        size--;
+        keys[0] = keys[size];
+        ids[0] = ids[size];
+        siftDown(0);
+        return largest ? key : ~key;
     }
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
