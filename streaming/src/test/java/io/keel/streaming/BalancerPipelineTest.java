@@ -64,9 +64,12 @@ class BalancerPipelineTest {
             long minPlanner = Long.MAX_VALUE;
             long caller0 = 0;
             long planner0 = 0;
+            long nextMark = 2L * batch;
             while (received < steps) {
-                if (received % batch == 0 && received >= 2 * batch) {
-                    // Steady state after two batches: record the lowest batch of each thread.
+                if (received >= nextMark) {
+                    // Steady state after two batches: one window per 100k steps received (never a
+                    // near-empty window), and the lowest window of each thread counts.
+                    nextMark += batch;
                     long c = THREADS.getCurrentThreadAllocatedBytes();
                     long p = THREADS.getThreadAllocatedBytes(planner.threadId());
                     if (caller0 != 0) {
