@@ -311,20 +311,26 @@ public final class QuotaPlanner {
 
     private boolean probe(long t) {
         probes++;
-        return greedy.run(t);
+        if (greedy.run(t)) {
+            greedy.save(t);
+            return true;
+        }
+        return false;
     }
 
     private void fill(ReplicationPlan p, boolean split, long t, long lower, long initialMax, long total) {
         if (tiny == null) {
-            // Fewest replicas at the chosen bound: both sender orders, smallest-first kept on ties;
-            // the kept run must be the last one, since the plan is read from the greedy's state.
-            boolean heaviestOk = greedy.run(t, false);
-            int heaviestReplicas = greedy.recCount;
-            boolean smallestOk = greedy.run(t, true);
-            if (!smallestOk || (heaviestOk && heaviestReplicas < greedy.recCount)) {
-                if (!greedy.run(t, false)) {
-                    throw new IllegalStateException("threshold " + t + " was feasible and is not any more");
+            // Fewest replicas at the chosen bound: both sender orders, smallest-first kept on
+            // ties. The search saved its smallest-first result at t (when it probed t).
+            if (greedy.savedBound() != t) {
+                if (!greedy.run(t, true)) {
+                    throw new IllegalStateException("threshold " + t + " is not feasible");
                 }
+                greedy.save(t);
+            }
+            boolean heaviestOk = greedy.run(t, false);
+            if (!heaviestOk || greedy.recCount >= greedy.savedReplicas()) {
+                greedy.restore();
             }
         }
         final int g = domainSize;

@@ -17,13 +17,16 @@ import io.keel.planners.ep.ExpertLayout;
  * {@code T}). A receiver never holds the expert already and has at least {@code minTokens} of
  * slack, so every replica carries at least {@code minTokens}.
  *
- * <p>Receivers are kept in a rank-ordered list of the domain's ranks that still have a slot and
- * {@code minTokens} of slack, so a choice scans only live candidates; a rank that already holds
- * the expert is recognised by a per-expert stamp, in O(1). Experts within a rank and ranks
- * within a domain are ordered by stable insertion sorts when the groups are small (at most 64), by
- * {@link ArgSort} otherwise.
+ * <p>Receivers are kept in a list of the domain's ranks that still have a slot and
+ * {@code minTokens} of slack, ordered by (slack, rank): the best fit is a binary search, the
+ * largest slack the list's end, and a receiver whose slack shrinks moves by one insertion step. A
+ * rank that already holds the expert is recognised by a per-expert stamp, in O(1), and skipped.
+ * Experts within a rank and ranks within a domain are ordered by stable insertion sorts when the
+ * groups are small (at most 64), by {@link ArgSort} otherwise. {@link #save} and {@link #restore}
+ * keep one result aside, so the planner can compare greedy orders without running one twice.
  *
- * <p>Cost per {@link #run}: O(R + E + replicas x domainSize). Internal: not exported. One thread
+ * <p>Cost per {@link #run}: O(R + E + replicas x (log domainSize + domainSize moves)); with a
+ * resident set, O(R + E + replicas x domainSize). Internal: not exported. One thread
  * per instance; the constructor allocates every array, calls allocate nothing.
  */
 public final class ThresholdGreedy {
@@ -49,8 +52,16 @@ public final class ThresholdGreedy {
     private final int[] free;
     final int[] masterQuota;
     private final boolean[] resident;
-    private final int[] candidates;
+    private final int[] candRank;
+    private final long[] candSlack;
     private int candidateCount;
+    private final int[] savedExpert;
+    private final int[] savedRank;
+    private final int[] savedAmount;
+    private final long[] savedLoad;
+    private final int[] savedQuota;
+    private int savedCount;
+    private long savedT = -1;
     private long deficit;
     private int residentCount;
     int minTokens = 1;
@@ -96,11 +107,17 @@ public final class ThresholdGreedy {
         free = new int[ranks];
         masterQuota = new int[experts];
         resident = new boolean[ranks * experts];
-        candidates = new int[domainSize];
+        candRank = new int[domainSize];
+        candSlack = new long[domainSize];
         int maxReplicas = ranks * slots;
         recExpert = new int[maxReplicas];
         recRank = new int[maxReplicas];
         recAmount = new int[maxReplicas];
+        savedExpert = new int[maxReplicas];
+        savedRank = new int[maxReplicas];
+        savedAmount = new int[maxReplicas];
+        savedLoad = new long[ranks];
+        savedQuota = new int[experts];
     }
 
     /** Smallest replica (at least 1). */
@@ -132,6 +149,7 @@ public final class ThresholdGreedy {
     public void prepare(int[] expertTotals, long[] rankLoads) {
         System.arraycopy(expertTotals, 0, weight, 0, experts);
         System.arraycopy(rankLoads, 0, initialLoad, 0, ranks);
+        savedT = -1;
         final int[] idx = sortIndex;
         if (maxMasters <= SMALL_SORT) {
             // Few masters per rank: a stable insertion sort inside each rank's group beats a radix sort.
@@ -217,18 +235,29 @@ public final class ThresholdGreedy {
         recCount = 0;
         deficit = 0;
         final int min = minTokens;
+        final int[] cr = candRank;
+        final long[] cs = candSlack;
         for (int d = 0, domains = ranks / domainSize; d < domains; d++) {
             final int lo = d * domainSize;
-            // Receivers: ranks of the domain with a slot and at least min of slack, in rank order;
-            // ranks that shed their excess join below (they end at t or just under it).
-            candidateCount = 0;
+            // Receivers: ranks of the domain with a slot and at least min of slack, ordered by
+            // (slack, rank). Nothing of the domain has moved yet, so they are the tail of
+            // rankOrder (descending initial load, ties by ascending rank) in its own order.
+            // Ranks that shed their excess join below.
+            int n = 0;
             if (slots > 0) {
-                for (int q = lo, end = lo + domainSize; q < end; q++) {
-                    if (t - load[q] >= min) {
-                        candidates[candidateCount++] = q;
+                for (int k = lo + domainSize - 1; k >= lo; k--) {
+                    final int q = rankOrder[k];
+                    if (t - load[q] < min) {
+                        break;
                     }
+                    n++;
+                }
+                for (int i = 0, k = lo + domainSize - n; i < n; i++, k++) {
+                    cr[i] = rankOrder[k];
+                    cs[i] = t - load[cr[i]];
                 }
             }
+            candidateCount = n;
             int kk = lo;
             while (kk < lo + domainSize && initialLoad[rankOrder[kk]] > t) {
                 kk++;
@@ -241,95 +270,198 @@ public final class ThresholdGreedy {
                     final int mark = nextStamp();
                     while (excess > 0 && masterQuota[e] >= min) {
                         long want = Math.min(Math.max(excess, min), masterQuota[e]);
-                        int q = pickReceiver(e, t, want, mark);
-                        if (q < 0) {
+                        int i = pickReceiver(e, want, mark);
+                        if (i < 0) {
                             break;
                         }
-                        int amount = (int) Math.min(want, t - load[q]);
-                        int n = recCount++;
-                        recExpert[n] = e;
-                        recRank[n] = q;
-                        recAmount[n] = amount;
+                        final int q = cr[i];
+                        int amount = (int) Math.min(want, cs[i]);
+                        int m = recCount++;
+                        recExpert[m] = e;
+                        recRank[m] = q;
+                        recAmount[m] = amount;
                         load[q] += amount;
                         load[r] -= amount;
                         masterQuota[e] -= amount;
                         free[q]--;
                         holder[q] = mark;
                         excess -= amount;
-                        if (free[q] == 0 || t - load[q] < min) {
-                            dropCandidate(q);
+                        removeCandidate(i);
+                        if (free[q] > 0 && t - load[q] >= min) {
+                            addCandidate(q, t - load[q]);
                         }
                     }
                 }
                 if (excess > 0) {
                     deficit += excess;
                 } else if (slots > 0 && t - load[r] >= min) {
-                    addCandidate(r);
+                    addCandidate(r, t - load[r]);
                 }
             }
         }
         return deficit == 0;
     }
 
-    private void dropCandidate(int q) {
-        final int[] c = candidates;
-        int n = candidateCount;
-        int i = 0;
-        while (c[i] != q) {
-            i++;
-        }
-        System.arraycopy(c, i + 1, c, i, n - i - 1);
-        candidateCount = n - 1;
+    /**
+     * Remembers the last run's result (replicas, loads, master quotas) as the one for bound
+     * {@code t}, so the planner can come back to it without running the greedy again.
+     */
+    public void save(long t) {
+        copyResult(true, recCount);
+        savedCount = recCount;
+        savedT = t;
     }
 
-    private void addCandidate(int q) {
-        final int[] c = candidates;
+    /** The bound of the saved result, or -1 when none was saved since {@link #prepare}. */
+    public long savedBound() {
+        return savedT;
+    }
+
+    /** Replicas in the saved result. */
+    public int savedReplicas() {
+        return savedCount;
+    }
+
+    /** Makes the saved result the current one again. */
+    public void restore() {
+        copyResult(false, savedCount);
+        recCount = savedCount;
+    }
+
+    private void copyResult(boolean toSaved, int n) {
+        copy(recExpert, savedExpert, n, toSaved);
+        copy(recRank, savedRank, n, toSaved);
+        copy(recAmount, savedAmount, n, toSaved);
+        copy(masterQuota, savedQuota, experts, toSaved);
+        if (toSaved) {
+            System.arraycopy(load, 0, savedLoad, 0, ranks);
+        } else {
+            System.arraycopy(savedLoad, 0, load, 0, ranks);
+        }
+    }
+
+    private static void copy(int[] live, int[] saved, int n, boolean toSaved) {
+        System.arraycopy(toSaved ? live : saved, 0, toSaved ? saved : live, 0, n);
+    }
+
+    private void removeCandidate(int i) {
+        final int n = --candidateCount;
+        System.arraycopy(candRank, i + 1, candRank, i, n - i);
+        System.arraycopy(candSlack, i + 1, candSlack, i, n - i);
+    }
+
+    /** Inserts {@code q} with {@code slack} in (slack, rank) order. */
+    private void addCandidate(int q, long slack) {
+        final int[] cr = candRank;
+        final long[] cs = candSlack;
         int i = candidateCount++;
-        while (i > 0 && c[i - 1] > q) {
-            c[i] = c[i - 1];
+        while (i > 0 && (cs[i - 1] > slack || (cs[i - 1] == slack && cr[i - 1] > q))) {
+            cr[i] = cr[i - 1];
+            cs[i] = cs[i - 1];
             i--;
         }
-        c[i] = q;
+        cr[i] = q;
+        cs[i] = slack;
     }
 
-    private int pickReceiver(int e, long t, long want, int mark) {
+    /**
+     * The candidate index of the receiver for a chunk of {@code want} tokens of {@code e}, or -1:
+     * the smallest slack that takes the whole chunk, else the largest slack; ties to the lower
+     * rank; a rank already holding {@code e} (or its home) never qualifies. With a resident set,
+     * a resident rank is preferred (fit, then largest).
+     */
+    private int pickReceiver(int e, long want, int mark) {
+        if (residentCount > 0) {
+            return pickResident(e, want, mark);
+        }
+        final int h = home[e];
+        final int[] cr = candRank;
+        final long[] cs = candSlack;
+        final int[] held = holder;
+        final int n = candidateCount;
+        int a = 0;
+        int b = n;
+        while (a < b) {
+            int mid = (a + b) >>> 1;
+            if (cs[mid] < want) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        for (int i = a; i < n; i++) {
+            final int q = cr[i];
+            if (q != h && held[q] != mark) {
+                return i;
+            }
+        }
+        // No fit: the largest slack, lowest rank among equals (the start of the run of equal slack).
+        for (int i = a - 1; i >= 0; ) {
+            final long s = cs[i];
+            int j = i;
+            while (j > 0 && cs[j - 1] == s) {
+                j--;
+            }
+            for (int k = j; k <= i; k++) {
+                final int q = cr[k];
+                if (q != h && held[q] != mark) {
+                    return k;
+                }
+            }
+            i = j - 1;
+        }
+        return -1;
+    }
+
+    /** {@link #pickReceiver} with a resident set: one scan, resident ranks first. */
+    private int pickResident(int e, long want, int mark) {
         final int h = home[e];
         int fit = -1;
         long fitSlack = Long.MAX_VALUE;
+        int fitRank = Integer.MAX_VALUE;
         int big = -1;
         long bigSlack = -1;
+        int bigRank = Integer.MAX_VALUE;
         int resFit = -1;
         long resFitSlack = Long.MAX_VALUE;
+        int resFitRank = Integer.MAX_VALUE;
         int resBig = -1;
         long resBigSlack = -1;
-        final boolean anyResident = residentCount > 0;
-        final int[] c = candidates;
+        int resBigRank = Integer.MAX_VALUE;
+        final int[] cr = candRank;
+        final long[] cs = candSlack;
         final int[] held = holder;
         for (int k = 0, n = candidateCount; k < n; k++) {
-            final int q = c[k];
+            final int q = cr[k];
             if (q == h || held[q] == mark) {
                 continue;
             }
-            long slack = t - load[q];
-            if (anyResident && resident[q * experts + e]) {
-                if (slack >= want) {
-                    if (slack < resFitSlack) {
-                        resFit = q;
+            final long slack = cs[k];
+            final boolean fits = slack >= want;
+            if (resident[q * experts + e]) {
+                if (fits ? better(slack, q, resFitSlack, resFitRank, false)
+                        : better(slack, q, resBigSlack, resBigRank, true)) {
+                    if (fits) {
+                        resFit = k;
                         resFitSlack = slack;
+                        resFitRank = q;
+                    } else {
+                        resBig = k;
+                        resBigSlack = slack;
+                        resBigRank = q;
                     }
-                } else if (slack > resBigSlack) {
-                    resBig = q;
-                    resBigSlack = slack;
                 }
             }
-            if (slack >= want) {
-                if (slack < fitSlack) {
-                    fit = q;
+            if (fits ? better(slack, q, fitSlack, fitRank, false) : better(slack, q, bigSlack, bigRank, true)) {
+                if (fits) {
+                    fit = k;
                     fitSlack = slack;
+                    fitRank = q;
+                } else {
+                    big = k;
+                    bigSlack = slack;
+                    bigRank = q;
                 }
-            } else if (slack > bigSlack) {
-                big = q;
-                bigSlack = slack;
             }
         }
         if (resFit >= 0) {
@@ -339,6 +471,14 @@ public final class ThresholdGreedy {
             return resBig;
         }
         return fit >= 0 ? fit : big;
+    }
+
+    /** Whether (slack, rank) beats the best so far: smaller (or larger) slack, then lower rank. */
+    private static boolean better(long slack, int rank, long bestSlack, int bestRank, boolean larger) {
+        if (slack != bestSlack) {
+            return larger ? slack > bestSlack : slack < bestSlack;
+        }
+        return rank < bestRank;
     }
 
     /** A fresh mark for one expert's replicas in this run: ranks marked with it hold the expert. */
