@@ -87,7 +87,6 @@ public final class QuotaPlanner {
     private final int[] usedSlots;
     private final int[] residualSource;
     private int[] staging;
-    private final int[] columnSums;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -114,7 +113,6 @@ public final class QuotaPlanner {
         usedSlots = new int[ranks];
         residualSource = new int[ranks];
         staging = new int[ranks * experts];
-        columnSums = new int[experts];
     }
 
     /** The layout planned for. */
@@ -169,35 +167,27 @@ public final class QuotaPlanner {
     /** Validates the staged copy of the input; on success it becomes the plan's source matrix. */
     private ReplicationPlan planStaged() {
         final int[] copy = staging;
-        final int[] sum = columnSums;
+        final long[] sum = scratchTotals;
         java.util.Arrays.fill(sum, 0);
-        // Branch-free, vectorizable pass: the sign bit of the OR flags a negative value (found
-        // again only on failure), and the OR bounds every value, so when R x OR fits in an int
-        // no column sum can have overflowed; otherwise the sums are redone in longs.
-        int or = 0;
+        // One vectorizable pass: values are summed as unsigned, so a negative one adds at least
+        // 2^31 and shows as a column total over Integer.MAX_VALUE, the same test as an overflow;
+        // which of the two it was is found again only on failure. (A long[] accumulator over an
+        // int[] source also lets C2 vectorize: the arrays cannot alias.)
         for (int s = 0, row = 0; s < ranks; s++, row += experts) {
             for (int e = 0; e < experts; e++) {
-                int v = copy[row + e];
-                or |= v;
-                sum[e] += v;
+                sum[e] += copy[row + e] & 0xFFFF_FFFFL;
             }
         }
-        if (or < 0) {
-            throw negative(copy);
-        }
-        if ((long) or * ranks <= Integer.MAX_VALUE) {
-            for (int e = 0; e < experts; e++) {
-                scratchTotals[e] = sum[e];
-            }
-        } else {
-            java.util.Arrays.fill(scratchTotals, 0);
-            for (int s = 0, row = 0; s < ranks; s++, row += experts) {
-                for (int e = 0; e < experts; e++) {
-                    scratchTotals[e] += copy[row + e];
+        for (int e = 0; e < experts; e++) {
+            if (sum[e] > Integer.MAX_VALUE) {
+                for (int v : copy) {
+                    if (v < 0) {
+                        throw negative(copy);
+                    }
                 }
+                checkTotals("loads");
             }
         }
-        checkTotals("loads");
         return solve(true);
     }
 
