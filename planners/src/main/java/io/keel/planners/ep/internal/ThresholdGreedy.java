@@ -286,9 +286,11 @@ public final class ThresholdGreedy {
                         free[q]--;
                         holder[q] = mark;
                         excess -= amount;
-                        removeCandidate(i);
-                        if (free[q] > 0 && t - load[q] >= min) {
-                            addCandidate(q, t - load[q]);
+                        final long left = cs[i] - amount;
+                        if (free[q] > 0 && left >= min) {
+                            shiftDown(i, q, left);
+                        } else {
+                            removeCandidate(i);
                         }
                     }
                 }
@@ -350,11 +352,10 @@ public final class ThresholdGreedy {
         System.arraycopy(candSlack, i + 1, candSlack, i, n - i);
     }
 
-    /** Inserts {@code q} with {@code slack} in (slack, rank) order. */
-    private void addCandidate(int q, long slack) {
+    /** Candidate {@code i} (rank {@code q}) now has a smaller {@code slack}: moves it left to its place. */
+    private void shiftDown(int i, int q, long slack) {
         final int[] cr = candRank;
         final long[] cs = candSlack;
-        int i = candidateCount++;
         while (i > 0 && (cs[i - 1] > slack || (cs[i - 1] == slack && cr[i - 1] > q))) {
             cr[i] = cr[i - 1];
             cs[i] = cs[i - 1];
@@ -362,6 +363,11 @@ public final class ThresholdGreedy {
         }
         cr[i] = q;
         cs[i] = slack;
+    }
+
+    /** Inserts {@code q} with {@code slack} in (slack, rank) order. */
+    private void addCandidate(int q, long slack) {
+        shiftDown(candidateCount++, q, slack);
     }
 
     /**
@@ -382,12 +388,10 @@ public final class ThresholdGreedy {
         int a = 0;
         int b = n;
         while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (cs[mid] < want) {
-                a = mid + 1;
-            } else {
-                b = mid;
-            }
+            final int mid = (a + b) >>> 1;
+            final boolean below = cs[mid] < want;
+            a = below ? mid + 1 : a;
+            b = below ? b : mid;
         }
         for (int i = a; i < n; i++) {
             final int q = cr[i];
