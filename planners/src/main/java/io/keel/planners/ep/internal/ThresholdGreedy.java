@@ -10,12 +10,14 @@ import io.keel.planners.ep.ExpertLayout;
  * rank ends at or below {@code T}. What it placed stays in the {@code rec*} arrays.
  *
  * <p>Greedy rules, all ties to the lower index: overloaded ranks in order of initial load
- * (smallest excess first by default, or heaviest first); their experts heaviest first; a chunk of {@code min(max(excess, minTokens),
- * master quota)} tokens goes to a resident rank when one qualifies, else to the rank with the
- * smallest slack that takes the whole chunk (best fit, so one replica closes the excess and
- * large slacks stay for large excesses), else to the rank with the largest slack (filled to
- * {@code T}). A receiver never holds the expert already and has at least {@code minTokens} of
- * slack, so every replica carries at least {@code minTokens}.
+ * (smallest excess first by default, or heaviest first); their experts heaviest first; a chunk
+ * of {@code min(max(excess, minTokens), master quota)} tokens goes to a resident rank when one
+ * qualifies, else to the rank with the smallest slack that takes the whole chunk (best fit, so
+ * one replica closes the excess and large slacks stay for large excesses); when none takes it,
+ * to the smallest slack that together with the largest covers the chunk (filled to {@code T};
+ * the rest then fits in one more replica), else to the largest slack (filled to {@code T}). A
+ * receiver never holds the expert already and has at least {@code minTokens} of slack, so every
+ * replica carries at least {@code minTokens}.
  *
  * <p>Receivers are kept in a list of the domain's ranks that still have a slot and
  * {@code minTokens} of slack, ordered by (slack, rank): the best fit is a binary search, the
@@ -371,36 +373,35 @@ public final class ThresholdGreedy {
     }
 
     /**
-     * The candidate index of the receiver for a chunk of {@code want} tokens of {@code e}, or -1:
-     * the smallest slack that takes the whole chunk, else the largest slack; ties to the lower
-     * rank; a rank already holding {@code e} (or its home) never qualifies. With a resident set,
-     * a resident rank is preferred (fit, then largest).
+     * The candidate index of the receiver for a chunk of {@code want} tokens of {@code e}, or -1.
+     * With a resident set, a resident rank first (smallest slack that takes the chunk, else the
+     * largest). Otherwise the smallest slack that takes the whole chunk; when none does, the
+     * smallest slack that together with the largest covers it (two pieces, and the large slacks
+     * stay for the large excesses still to come), else the largest. Ties to the lower rank; a
+     * rank already holding {@code e} never qualifies.
      */
     private int pickReceiver(int e, long want, int mark) {
         if (residentCount > 0) {
-            return pickResident(e, want, mark);
+            int i = pickResident(e, want, mark);
+            if (i >= 0) {
+                return i;
+            }
         }
         final int h = home[e];
         final int[] cr = candRank;
         final long[] cs = candSlack;
         final int[] held = holder;
         final int n = candidateCount;
-        int a = 0;
-        int b = n;
-        while (a < b) {
-            final int mid = (a + b) >>> 1;
-            final boolean below = cs[mid] < want;
-            a = below ? mid + 1 : a;
-            b = below ? b : mid;
-        }
+        final int a = firstAtLeast(want, n);
         for (int i = a; i < n; i++) {
             final int q = cr[i];
             if (q != h && held[q] != mark) {
                 return i;
             }
         }
-        // No fit: the largest slack, lowest rank among equals (the start of the run of equal slack).
-        for (int i = a - 1; i >= 0; ) {
+        // No fit. The largest slack, lowest rank among equals (the start of its run of equal slack).
+        int top = -1;
+        for (int i = a - 1; i >= 0 && top < 0; ) {
             final long s = cs[i];
             int j = i;
             while (j > 0 && cs[j - 1] == s) {
@@ -409,80 +410,60 @@ public final class ThresholdGreedy {
             for (int k = j; k <= i; k++) {
                 final int q = cr[k];
                 if (q != h && held[q] != mark) {
-                    return k;
+                    top = k;
+                    break;
                 }
             }
             i = j - 1;
         }
-        return -1;
+        if (top < 0) {
+            return -1;
+        }
+        for (int i = firstAtLeast(want - cs[top], top); i < top; i++) {
+            final int q = cr[i];
+            if (q != h && held[q] != mark) {
+                return i;
+            }
+        }
+        return top;
     }
 
-    /** {@link #pickReceiver} with a resident set: one scan, resident ranks first. */
+    /** The first candidate index below {@code n} whose slack is at least {@code want} ({@code n} if none). */
+    private int firstAtLeast(long want, int n) {
+        final long[] cs = candSlack;
+        int a = 0;
+        int b = n;
+        while (a < b) {
+            final int mid = (a + b) >>> 1;
+            final boolean below = cs[mid] < want;
+            a = below ? mid + 1 : a;
+            b = below ? b : mid;
+        }
+        return a;
+    }
+
+    /** The resident receiver for the chunk: smallest slack that takes it, else the largest; -1 if none. */
     private int pickResident(int e, long want, int mark) {
         final int h = home[e];
         int fit = -1;
-        long fitSlack = Long.MAX_VALUE;
-        int fitRank = Integer.MAX_VALUE;
         int big = -1;
-        long bigSlack = -1;
-        int bigRank = Integer.MAX_VALUE;
-        int resFit = -1;
-        long resFitSlack = Long.MAX_VALUE;
-        int resFitRank = Integer.MAX_VALUE;
-        int resBig = -1;
-        long resBigSlack = -1;
-        int resBigRank = Integer.MAX_VALUE;
         final int[] cr = candRank;
         final long[] cs = candSlack;
         final int[] held = holder;
-        for (int k = 0, n = candidateCount; k < n; k++) {
+        // Ascending (slack, rank): the first resident that fits is the best fit, and the first of
+        // the largest slack is the lowest rank among equals.
+        for (int k = 0, n = candidateCount; k < n && fit < 0; k++) {
             final int q = cr[k];
-            if (q == h || held[q] == mark) {
+            if (q == h || held[q] == mark || !resident[q * experts + e]) {
                 continue;
             }
-            final long slack = cs[k];
-            final boolean fits = slack >= want;
-            if (resident[q * experts + e]) {
-                if (fits ? better(slack, q, resFitSlack, resFitRank, false)
-                        : better(slack, q, resBigSlack, resBigRank, true)) {
-                    if (fits) {
-                        resFit = k;
-                        resFitSlack = slack;
-                        resFitRank = q;
-                    } else {
-                        resBig = k;
-                        resBigSlack = slack;
-                        resBigRank = q;
-                    }
-                }
+            if (cs[k] >= want) {
+                fit = k;
+            } else if (big < 0 || cs[k] > cs[big]) {
+                big = k;
             }
-            if (fits ? better(slack, q, fitSlack, fitRank, false) : better(slack, q, bigSlack, bigRank, true)) {
-                if (fits) {
-                    fit = k;
-                    fitSlack = slack;
-                    fitRank = q;
-                } else {
-                    big = k;
-                    bigSlack = slack;
-                    bigRank = q;
-                }
-            }
-        }
-        if (resFit >= 0) {
-            return resFit;
-        }
-        if (resBig >= 0) {
-            return resBig;
         }
         return fit >= 0 ? fit : big;
-    }
-
-    /** Whether (slack, rank) beats the best so far: smaller (or larger) slack, then lower rank. */
-    private static boolean better(long slack, int rank, long bestSlack, int bestRank, boolean larger) {
-        if (slack != bestSlack) {
-            return larger ? slack > bestSlack : slack < bestSlack;
-        }
-        return rank < bestRank;
     }
 
     /** A fresh mark for one expert's replicas in this run: ranks marked with it hold the expert. */
