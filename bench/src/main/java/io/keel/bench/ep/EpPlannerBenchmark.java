@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact and with
- * eps 0.004), UltraEP's legacy greedy solver (baseline, re-derived) and the EPLB-compatible planner,
- * in the same run, over the same 8 microbatches (cycled).
+ * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact, and with
+ * eps 0.005, the largest that keeps max/mean at most 1.005), UltraEP's legacy greedy solver
+ * (baseline, re-derived) and the EPLB-compatible planner, in the same run, over the same 8
+ * microbatches (cycled).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -67,7 +68,7 @@ public class EpPlannerBenchmark {
             }
         }
         exact = new QuotaPlanner(layout);
-        tolerant = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.004));
+        tolerant = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.005));
         legacy = new LegacyGreedyPlanner(layout);
         int domains = layout.domains();
         eplb = new EplbPlanner(1, experts, experts + ranks * slots, domains, domains, ranks);
@@ -83,9 +84,9 @@ public class EpPlannerBenchmark {
         return exact.plan(loads[batch()]).maxRankLoad();
     }
 
-    /** Quota planner accepting 0.4% over the lower bound. */
+    /** Quota planner accepting 0.5% over the lower bound. */
     @Benchmark
-    public long quotaEps004() {
+    public long quotaEps005() {
         return tolerant.plan(loads[batch()]).maxRankLoad();
     }
 
