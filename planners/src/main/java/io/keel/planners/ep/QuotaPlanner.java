@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.keel.core.Checks;
+import io.keel.planners.ep.internal.LargestRemainderSplit;
 import io.keel.planners.ep.internal.ThresholdGreedy;
 import io.keel.planners.ep.internal.TinyExact;
 
@@ -20,8 +21,9 @@ import io.keel.planners.ep.internal.TinyExact;
  * rank's excess into replicas on ranks of the same scale-up domain with slack and a free slot
  * (see {@code ThresholdGreedy}); at that bound the greedy runs with overloaded ranks in both
  * orders (smallest excess first, heaviest first) and the plan with fewer replicas is kept. Replicas carry at least {@code minTokensPerReplica} tokens. The
- * token split then gives each instance the tokens of its own rank first (locality), and cuts the
- * rest in source-rank order, so the per-(source, expert, instance) counts are exact.
+ * token split then gives each instance the tokens that originate on its own rank first
+ * (locality), and shares the rest by largest remainder, ties by rank (the exact rule is at
+ * {@link ReplicationPlan#tokens}), so the per-(source, expert, instance) counts are exact.
  *
  * <p>The greedy is a heuristic: on tiny layouts (at most 4 ranks, 8 experts, 2 slots per rank) the
  * planner instead enumerates every placement and is exact (lexicographically fewest replicas at
@@ -86,6 +88,8 @@ public final class QuotaPlanner {
     private final long[] rankLoads;
     private final int[] usedSlots;
     private final int[] residualSource;
+    private final int[] residualNeed;
+    private final LargestRemainderSplit splitter;
     private int[] staging;
 
     /** A planner with {@link Options#DEFAULTS}. */
@@ -112,6 +116,8 @@ public final class QuotaPlanner {
         rankLoads = new long[ranks];
         usedSlots = new int[ranks];
         residualSource = new int[ranks];
+        residualNeed = new int[domainSize];
+        splitter = new LargestRemainderSplit(ranks);
         staging = new int[ranks * experts];
     }
 
@@ -406,32 +412,31 @@ public final class QuotaPlanner {
     private long splitTokens(ReplicationPlan p, int e, int rep) {
         final int a = e * domainSize;
         final int c = p.instCount[e];
-        final int[] src = residualSource;
+        final int[] left = residualSource;
+        final int[] need = residualNeed;
         for (int s = 0, i = e; s < ranks; s++, i += experts) {
-            src[s] = p.sourceLoads[i];
+            left[s] = p.sourceLoads[i];
         }
-        long local = 0;
-        int acc = 0;
+        int total = 0;
         for (int j = 0; j < c; j++) {
             int r = p.instRank[a + j];
-            int take = options.localityAware() ? Math.min(src[r], p.instQuota[a + j]) : 0;
+            int take = options.localityAware() ? Math.min(left[r], p.instQuota[a + j]) : 0;
             p.instLocal[a + j] = take;
-            src[r] -= take;
-            p.instResidualStart[a + j] = acc;
-            acc += p.instQuota[a + j] - take;
+            left[r] -= take;
+            need[j] = p.instQuota[a + j] - take;
+            total += need[j];
         }
-        final int base = rep * (ranks + 1);
-        final int[] prefix = p.residualPrefix;
-        prefix[base] = 0;
-        int sum = 0;
-        for (int s = 0; s < ranks; s++) {
-            sum += src[s];
-            prefix[base + s + 1] = sum;
+        final int base = p.splitBase[rep];
+        final int[] table = p.split;
+        p.splitBase[rep + 1] = base + ranks * c;
+        splitter.split(left, total, need, c, table, base);
+        long local = 0;
+        for (int j = 0; j < c; j++) {
+            int i = base + j * ranks + p.instRank[a + j];
+            table[i] += p.instLocal[a + j];
+            local += table[i];
         }
         p.replicatedIndex[e] = rep;
-        for (int j = 0; j < c; j++) {
-            local += p.tokens(p.instRank[a + j], e, j);
-        }
         return p.expertLoad[e] - local;
     }
 }

@@ -14,8 +14,12 @@ import io.keel.core.Checks;
  *       ({@link #physicalToLogical(int)} is the inverse map).</li>
  *   <li>The token split, when the plan was made from a per-source matrix: {@link #tokens} is how
  *       many of the tokens that source rank {@code s} routed to expert {@code e} go to instance
- *       {@code j}; {@link #tokensPrefix} and {@link #writeReroutePrefix} give the inclusive prefix
- *       over instances that a reroute kernel binary-searches with a token's ordinal.</li>
+ *       {@code j}. Each instance first takes tokens that originate on its own rank, the rest are
+ *       shared by largest remainder, ties by rank (the exact rule is at {@link #tokens}).
+ *       {@link #tokensPrefix} and {@link #writeReroutePrefix} give the inclusive prefix over
+ *       instances that a reroute kernel binary-searches with a token's ordinal. Replicated experts
+ *       keep an instance x source table (R counts per instance; at most R x S + min(R x S, E)
+ *       instances), the others read the source matrix.</li>
  *   <li>Transfers: one per replica whose state is not already resident: expert, from (home
  *       rank), to (replica rank), bytes. A relay planner consumes this list.</li>
  *   <li>Rank loads before and after, max/mean imbalance, the domain lower bound.</li>
@@ -36,9 +40,11 @@ public final class ReplicationPlan {
     final int[] instQuota;
     final int[] instPhys;
     final int[] instLocal;
-    final int[] instResidualStart;
     final int[] replicatedIndex;
-    final int[] residualPrefix;
+    /** Per replicated expert (in expert order), where its table starts in {@link #split}, and one past the last. */
+    final int[] splitBase;
+    /** Per replicated expert: {@code split[splitBase[rep] + j * ranks + s]}, tokens of source s on instance j. */
+    final int[] split;
     final int[] phy2log;
     final long[] initialLoad;
     final long[] finalLoad;
@@ -69,10 +75,15 @@ public final class ReplicationPlan {
         instQuota = new int[experts * stride];
         instPhys = new int[experts * stride];
         instLocal = new int[experts * stride];
-        instResidualStart = new int[experts * stride];
         replicatedIndex = new int[experts];
         int maxReplicas = ranks * layout.slotsPerRank();
-        residualPrefix = new int[Math.min(maxReplicas, experts) * (ranks + 1)];
+        // Replicated experts hold at most maxReplicas + min(maxReplicas, experts) instances.
+        long cells = Math.min(maxReplicas + (long) Math.min(maxReplicas, experts), (long) experts * stride) * ranks;
+        if (cells > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("layout too large for a per-source token split: " + cells + " cells");
+        }
+        splitBase = new int[Math.min(maxReplicas, experts) + 1];
+        split = new int[(int) cells];
         phy2log = new int[layout.physicalSlots()];
         initialLoad = new long[ranks];
         finalLoad = new long[ranks];
@@ -145,45 +156,50 @@ public final class ReplicationPlan {
 
     /**
      * Tokens that source rank {@code s} routed to expert {@code e} and that instance {@code j}
-     * computes. Locality first: an instance first takes the tokens of its own rank (up to its
-     * quota); the remaining tokens are cut in source-rank order across the remaining quotas in
-     * instance order, so the counts are exact integers on both margins.
+     * computes. An expert with one instance computes all its tokens. For a replicated expert with
+     * instances {@code 0 .. c - 1}:
+     * <ol>
+     *   <li>Locality first (when {@link QuotaPlanner.Options#localityAware()}): instance {@code j}
+     *       on rank {@code r} takes {@code min(left[r], quota(j))} of its own rank's tokens, where
+     *       {@code left[s]} starts as the tokens {@code s} routed to {@code e}; they come off
+     *       {@code left}. Instance {@code j} still needs {@code need(j) = quota(j) - local(j)}.</li>
+     *   <li>The rest by largest remainder, instance by instance: with {@code N} the tokens still
+     *       left (the sum of {@code left}, equal to the needs not yet met), instance {@code j < c - 1}
+     *       gets {@code floor(left[s] * need(j) / N)} from each source, plus one more from each of
+     *       the {@code need(j) - sum of those floors} sources with the largest remainders
+     *       {@code left[s] * need(j) mod N}, ties to the lower source rank; then {@code left} and
+     *       {@code N} drop by what it took (an instance that needs nothing takes nothing). The last
+     *       instance takes what is left.</li>
+     * </ol>
+     * The counts are exact integers on both margins: an instance's tokens sum to its quota, and a
+     * source's tokens over the instances sum to what it routed to the expert.
      *
      * @throws IllegalStateException when the plan came from per-expert totals
      */
     public int tokens(int s, int e, int j) {
-        int a = at(e, j);
-        Checks.index("s", s, ranks);
-        if (!sourceSplit) {
-            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
-        }
-        int rep = replicatedIndex[e];
-        if (rep < 0) {
-            return sourceLoads[s * experts + e];
-        }
-        int base = rep * (ranks + 1);
-        int p0 = residualPrefix[base + s];
-        int p1 = residualPrefix[base + s + 1];
-        int q0 = instResidualStart[a];
-        int q1 = q0 + instQuota[a] - instLocal[a];
-        int overlap = Math.max(0, Math.min(p1, q1) - Math.max(p0, q0));
-        return overlap + (instRank[a] == s ? instLocal[a] : 0);
+        at(e, j);
+        int rep = replicated(s, e);
+        return rep < 0 ? sourceLoads[s * experts + e] : split[splitBase[rep] + j * ranks + s];
     }
 
     /** Inclusive prefix of {@link #tokens} over instances {@code 0..j}. */
     public int tokensPrefix(int s, int e, int j) {
         at(e, j);
+        int rep = replicated(s, e);
+        if (rep < 0) {
+            return sourceLoads[s * experts + e];
+        }
         int sum = 0;
-        for (int i = 0; i <= j; i++) {
-            sum += tokens(s, e, i);
+        for (int i = 0, at = splitBase[rep] + s; i <= j; i++, at += ranks) {
+            sum += split[at];
         }
         return sum;
     }
 
     /**
      * Writes source rank {@code s}'s reroute table: {@code out[e * stride + j]} = tokens of
-     * {@code s} for expert {@code e} sent to instances {@code 0..j}, for {@code j <
-     * instanceCount(e)}; entries beyond are left alone.
+     * {@code s} for expert {@code e} sent to instances {@code 0..j} (the prefix of
+     * {@link #tokens}), for {@code j < instanceCount(e)}; entries beyond are left alone.
      *
      * @throws IllegalArgumentException if {@code stride < maxInstanceCount()} or {@code out} is short
      */
@@ -191,9 +207,7 @@ public final class ReplicationPlan {
         Checks.index("s", s, ranks);
         Checks.length("stride", stride, maxInstances);
         Checks.length("out", out.length, experts * stride);
-        if (!sourceSplit) {
-            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
-        }
+        requireSplit();
         for (int e = 0; e < experts; e++) {
             int n = instCount[e];
             int o = e * stride;
@@ -202,8 +216,8 @@ public final class ReplicationPlan {
                 continue;
             }
             int sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += tokens(s, e, j);
+            for (int j = 0, at = splitBase[replicatedIndex[e]] + s; j < n; j++, at += ranks) {
+                sum += split[at];
                 out[o + j] = sum;
             }
         }
@@ -305,6 +319,19 @@ public final class ReplicationPlan {
 
     private double ratio(long max) {
         return totalTokens == 0 ? 1.0 : max / meanRankLoad();
+    }
+
+    /** Checks source {@code s} and that there is a split; returns {@code e}'s replicated index (-1: one instance). */
+    private int replicated(int s, int e) {
+        Checks.index("s", s, ranks);
+        requireSplit();
+        return replicatedIndex[e];
+    }
+
+    private void requireSplit() {
+        if (!sourceSplit) {
+            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
+        }
     }
 
     private int at(int e, int j) {

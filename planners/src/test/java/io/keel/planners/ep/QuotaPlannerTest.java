@@ -40,15 +40,16 @@ class QuotaPlannerTest {
     }
 
     @Test
-    void localityFirstThenSourceOrder() {
+    void localityFirstThenLargestRemainder() {
         ExpertLayout layout = ExpertLayout.contiguous(2, 2, 1, 2, 0);
-        QuotaPlanner planner = new QuotaPlanner(layout, ANY);
         // Expert 0 (home rank 0): 30 tokens from rank 0, 70 from rank 1. Expert 1: 20 from rank 1.
-        ReplicationPlan p = planner.plan(new int[] {30, 0, 70, 20});
+        int[] loads = {30, 0, 70, 20};
+        ReplicationPlan p = new QuotaPlanner(layout, ANY).plan(loads);
         assertEquals(60, p.maxRankLoad());
         assertEquals(60, p.instanceQuota(0, 0));
         assertEquals(40, p.instanceQuota(0, 1));
-        // The replica on rank 1 takes rank 1's tokens first: 40 of its 70.
+        // Locality: the master keeps rank 0's 30, the replica on rank 1 takes 40 of rank 1's 70.
+        // The master's remaining need (30) is all of what is left (rank 1's other 30).
         assertEquals(40, p.tokens(1, 0, 1));
         assertEquals(0, p.tokens(0, 0, 1));
         assertEquals(30, p.tokens(0, 0, 0));
@@ -61,6 +62,72 @@ class QuotaPlannerTest {
         assertEquals(30, table[0]);
         assertEquals(70, table[1]);
         assertEquals(20, table[2]);
+        // Without locality the master's 60 of 100 is 60% of each source: 18 of 30, 42 of 70.
+        p = new QuotaPlanner(layout, ANY.withLocalityAware(false)).plan(loads);
+        assertEquals(18, p.tokens(0, 0, 0));
+        assertEquals(42, p.tokens(1, 0, 0));
+        assertEquals(12, p.tokens(0, 0, 1));
+        assertEquals(28, p.tokens(1, 0, 1));
+        assertEquals(42 + 12, p.tokensOffSource());
+    }
+
+    /**
+     * One expert, three instances of 100 tokens on ranks 0, 1, 2, four sources; every count below
+     * is worked by hand from the rule in {@link ReplicationPlan#tokens}.
+     */
+    @Test
+    void largestRemainderTableByHand() {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 4, 1, 4, 0);
+        // Expert 0 (home 0) has 300 tokens, expert 3 (home 3) 100 from rank 3: at the bound of
+        // 100 per rank, expert 0 needs replicas on ranks 1 and 2 with 100 tokens each.
+        int[] loads = matrix(new int[] {10, 100, 60, 130});
+        ReplicationPlan p = new QuotaPlanner(layout, ANY.withLocalityAware(false)).plan(loads);
+        assertEquals(100, p.maxRankLoad());
+        assertEquals(3, p.instanceCount(0));
+        for (int j = 0; j < 3; j++) {
+            assertEquals(j, p.instanceRank(0, j));
+            assertEquals(100, p.instanceQuota(0, j));
+        }
+        // Column 0: 100 of 300 = a third of {10, 100, 60, 130}: floors {3, 33, 20, 43} = 99,
+        // remainders (x 300) {100, 100, 0, 100}; the one extra token goes to source 0, the lowest
+        // of three tied. Column 1: 100 of the remaining 200 {6, 67, 40, 87}: floors
+        // {3, 33, 20, 43} = 99, remainders {0, 100, 0, 100}; sources 1 and 3 tie, source 1 wins.
+        // Column 2 takes the rest.
+        assertTable(p, new int[][] {{4, 33, 20, 43}, {3, 34, 20, 43}, {3, 33, 20, 44}});
+        assertEquals(300 - 4 - 34 - 20, p.tokensOffSource());
+
+        loads = matrix(new int[] {10, 130, 50, 110});
+        p = new QuotaPlanner(layout, ANY).plan(loads);
+        // Locality: instances keep {10, 100, 50} of their own ranks; left {0, 30, 0, 110} for
+        // needs {90, 0, 50}. Column 0: 90 of 140: 30 * 90 / 140 = 19 rem 40, 110 * 90 / 140 = 70
+        // rem 100; one token short, source 3 has the larger remainder. Column 1 needs nothing;
+        // column 2 takes the rest {0, 11, 0, 39} on top of its own 50.
+        assertTable(p, new int[][] {{10, 19, 0, 71}, {0, 100, 0, 0}, {0, 11, 50, 39}});
+        assertEquals(300 - 10 - 100 - 50, p.tokensOffSource());
+        int[] table = new int[4 * p.maxInstanceCount()];
+        p.writeReroutePrefix(1, table, p.maxInstanceCount());
+        assertEquals(19, table[0]);
+        assertEquals(119, table[1]);
+        assertEquals(130, table[2]);
+        assertEquals(0, table[3 * p.maxInstanceCount()]);
+    }
+
+    /** Loads for {@link #largestRemainderTableByHand}: expert 0 from {@code column}, expert 3 all from rank 3. */
+    private static int[] matrix(int[] column) {
+        int[] loads = new int[4 * 4];
+        for (int s = 0; s < 4; s++) {
+            loads[s * 4] = column[s];
+        }
+        loads[3 * 4 + 3] = 100;
+        return loads;
+    }
+
+    private static void assertTable(ReplicationPlan p, int[][] byInstance) {
+        for (int j = 0; j < byInstance.length; j++) {
+            for (int s = 0; s < 4; s++) {
+                assertEquals(byInstance[j][s], p.tokens(s, 0, j), "source " + s + ", instance " + j);
+            }
+        }
     }
 
     @Test

@@ -15,7 +15,7 @@ final class PlanInvariants {
     private PlanInvariants() {
     }
 
-    static void check(ReplicationPlan p, int[] loads, int minTokens, int[][] resident) {
+    static void check(ReplicationPlan p, int[] loads, int minTokens, boolean localityAware, int[][] resident) {
         ExpertLayout l = p.layout();
         int ranks = l.ranks();
         int experts = l.experts();
@@ -81,6 +81,9 @@ final class PlanInvariants {
                 }
                 assertEquals(loads[s * experts + e], prev, "tokens conserved per (source, expert)");
             }
+            if (c > 1) {
+                checkLargestRemainder(p, loads, e, localityAware);
+            }
         }
         for (int s = 0; s < ranks; s++) {
             int[] table = new int[experts * p.maxInstanceCount()];
@@ -135,6 +138,69 @@ final class PlanInvariants {
                 found |= p.instanceRank(e, j) == p.transferTo(i);
             }
             assertTrue(found);
+        }
+    }
+
+    /**
+     * Recomputes expert {@code e}'s split from its loads and instances: each instance first takes
+     * its own rank's tokens (up to its quota) when locality-aware; then each instance but the last,
+     * in order, gets floor or floor + 1 of its proportional share of what is left, the + 1s going to
+     * the largest remainders, ties to the lower source rank; the last takes the rest.
+     */
+    private static void checkLargestRemainder(ReplicationPlan p, int[] loads, int e, boolean localityAware) {
+        int ranks = p.layout().ranks();
+        int experts = p.layout().experts();
+        int c = p.instanceCount(e);
+        long[] left = new long[ranks];
+        for (int s = 0; s < ranks; s++) {
+            left[s] = loads[s * experts + e];
+        }
+        long[] local = new long[c];
+        long remaining = 0;
+        for (int j = 0; j < c; j++) {
+            int r = p.instanceRank(e, j);
+            local[j] = localityAware ? Math.min(left[r], p.instanceQuota(e, j)) : 0;
+            left[r] -= local[j];
+        }
+        for (int j = 0; j < c; j++) {
+            remaining += p.instanceQuota(e, j) - local[j];
+        }
+        for (int j = 0; j < c; j++) {
+            int r = p.instanceRank(e, j);
+            long need = p.instanceQuota(e, j) - local[j];
+            long[] x = new long[ranks];
+            for (int s = 0; s < ranks; s++) {
+                x[s] = p.tokens(s, e, j) - (s == r ? local[j] : 0);
+                assertTrue(x[s] >= 0, "instance " + j + " of expert " + e + " lost its local tokens");
+            }
+            if (j == c - 1) {
+                assertArrayEquals(left, x, "the last instance of expert " + e + " takes the rest");
+                break;
+            }
+            long[] rem = new long[ranks];
+            boolean[] up = new boolean[ranks];
+            long extra = need;
+            for (int s = 0; s < ranks; s++) {
+                long floor = remaining == 0 ? 0 : left[s] * need / remaining;
+                rem[s] = remaining == 0 ? 0 : left[s] * need % remaining;
+                up[s] = x[s] == floor + 1;
+                assertTrue(x[s] == floor || up[s], "expert " + e + " instance " + j + " source " + s + ": "
+                        + x[s] + " is not floor or floor + 1 of " + left[s] + " * " + need + " / " + remaining);
+                extra -= floor;
+            }
+            for (int s = 0; s < ranks; s++) {
+                if (up[s]) {
+                    extra--;
+                    for (int t = 0; t < ranks; t++) {
+                        assertTrue(up[t] || rem[s] > rem[t] || (rem[s] == rem[t] && s < t), "expert " + e
+                                + " instance " + j + ": source " + s + " (remainder " + rem[s] + ") rounded up before source "
+                                + t + " (remainder " + rem[t] + ")");
+                    }
+                }
+                left[s] -= x[s];
+            }
+            assertEquals(0, extra, "expert " + e + " instance " + j + ": rounded up as many as the deficit");
+            remaining -= need;
         }
     }
 

@@ -79,7 +79,38 @@ class QuotaPlannerPropertiesTest {
             Case c = Case.of(seed, 16, 4, 3);
             QuotaPlanner planner = c.planner();
             ReplicationPlan p = planner.plan(c.loads());
-            PlanInvariants.check(p, c.loads(), c.options().minTokensPerReplica(), c.resident());
+            PlanInvariants.check(p, c.loads(), c.options().minTokensPerReplica(), c.options().localityAware(),
+                    c.resident());
+        });
+    }
+
+    /**
+     * The split at its extremes: expert totals near {@code Integer.MAX_VALUE} (products near 2^62,
+     * every radix digit of the remainders in play), or every source of an expert sending the same
+     * count (remainders tie across all sources).
+     */
+    @Test
+    void invariantsHoldOnHugeAndTiedLoads() {
+        qt().withExamples(1000).forAll(longs().all()).checkAssert(seed -> {
+            Case c = Case.of(seed, 16, 4, 3);
+            int ranks = c.layout().ranks();
+            int experts = c.layout().experts();
+            int[] loads = c.loads().clone();
+            SplittableRandom rnd = new SplittableRandom(~seed);
+            boolean tied = rnd.nextBoolean();
+            for (int e = 0; e < experts; e++) {
+                long max = 0;
+                for (int s = 0; s < ranks; s++) {
+                    max = Math.max(max, loads[s * experts + e]);
+                }
+                int same = 1 + rnd.nextInt(Integer.MAX_VALUE / ranks);
+                for (int s = 0; s < ranks; s++) {
+                    int i = s * experts + e;
+                    loads[i] = tied ? same : (int) (loads[i] * ((Integer.MAX_VALUE / ranks) / Math.max(1.0, max)));
+                }
+            }
+            ReplicationPlan p = c.planner().plan(loads);
+            PlanInvariants.check(p, loads, c.options().minTokensPerReplica(), c.options().localityAware(), c.resident());
         });
     }
 
