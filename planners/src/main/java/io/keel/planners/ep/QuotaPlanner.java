@@ -332,17 +332,20 @@ public final class QuotaPlanner {
         final int g = domainSize;
         final int[] rec = greedy.recExpert;
         final int n = greedy.recCount;
-        for (int e = 0; e < experts; e++) {
+        // Undo the last plan's replicas (only its replicated experts have any), then set the masters.
+        for (int k = 0, m = p.replicatedCount; k < m; k++) {
+            int e = p.replicatedExperts[k];
             int a = e * g;
             for (int j = 1, c = p.instCount[e]; j < c; j++) {
                 p.phy2log[p.instPhys[a + j]] = -1;
             }
             p.instCount[e] = 1;
-            p.instQuota[a] = greedy.masterQuota(e);
-            p.instLocal[a] = 0;
             p.replicatedIndex[e] = -1;
-            p.expertLoad[e] = expertTotals[e];
         }
+        for (int e = 0, a = 0; e < experts; e++, a += g) {
+            p.instQuota[a] = greedy.masterQuota(e);
+        }
+        System.arraycopy(expertTotals, 0, p.expertLoad, 0, experts);
         // Replicas of one expert are contiguous in the greedy's record: insert each by rank.
         for (int i = 0; i < n; i++) {
             int e = rec[i];
@@ -363,10 +366,18 @@ public final class QuotaPlanner {
         int transfers = 0;
         int maxInst = 1;
         int replicated = 0;
+        int replicatedExperts = 0;
         long off = 0;
         for (int e = 0; e < experts; e++) {
             int a = e * g;
             int c = p.instCount[e];
+            if (c == 1) {
+                if (split) {
+                    off += expertTotals[e] - p.sourceLoads[layout.homeRank(e) * experts + e];
+                }
+                continue;
+            }
+            p.replicatedExperts[replicatedExperts++] = e;
             maxInst = Math.max(maxInst, c);
             for (int j = 1; j < c; j++) {
                 int r = p.instRank[a + j];
@@ -381,11 +392,7 @@ public final class QuotaPlanner {
                 }
             }
             if (split) {
-                if (c > 1) {
-                    off += splitTokens(p, e, replicated++);
-                } else {
-                    off += expertTotals[e] - p.sourceLoads[layout.homeRank(e) * experts + e];
-                }
+                off += splitTokens(p, e, replicated++);
             }
         }
         long max = 0;
@@ -395,6 +402,7 @@ public final class QuotaPlanner {
             p.initialLoad[r] = rankLoads[r];
             max = Math.max(max, l);
         }
+        p.replicatedCount = replicatedExperts;
         p.transferCount = transfers;
         p.replicaCount = n;
         p.maxInstances = maxInst;

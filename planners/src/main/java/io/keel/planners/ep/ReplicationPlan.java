@@ -41,6 +41,9 @@ public final class ReplicationPlan {
     final int[] instPhys;
     final int[] instLocal;
     final int[] replicatedIndex;
+    /** The experts with replicas, ascending, and how many: what the next plan has to undo. */
+    final int[] replicatedExperts;
+    int replicatedCount;
     /** Per replicated expert (in expert order), where its table starts in {@link #split}, and one past the last. */
     final int[] splitBase;
     /** Per replicated expert: {@code split[splitBase[rep] + j * ranks + s]}, tokens of source s on instance j. */
@@ -76,6 +79,7 @@ public final class ReplicationPlan {
         instPhys = new int[experts * stride];
         instLocal = new int[experts * stride];
         replicatedIndex = new int[experts];
+        replicatedExperts = new int[experts];
         int maxReplicas = ranks * layout.slotsPerRank();
         // Replicated experts hold at most maxReplicas + min(maxReplicas, experts) instances.
         long cells = Math.min(maxReplicas + (long) Math.min(maxReplicas, experts), (long) experts * stride) * ranks;
