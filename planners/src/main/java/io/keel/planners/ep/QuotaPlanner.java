@@ -365,7 +365,6 @@ public final class QuotaPlanner {
         p.sourceSplit = split;
         int transfers = 0;
         int maxInst = 1;
-        int replicated = 0;
         int replicatedExperts = 0;
         long off = 0;
         for (int e = 0; e < experts; e++) {
@@ -377,6 +376,7 @@ public final class QuotaPlanner {
                 }
                 continue;
             }
+            p.replicatedIndex[e] = replicatedExperts;
             p.replicatedExperts[replicatedExperts++] = e;
             maxInst = Math.max(maxInst, c);
             for (int j = 1; j < c; j++) {
@@ -392,7 +392,7 @@ public final class QuotaPlanner {
                 }
             }
             if (split) {
-                off += splitTokens(p, e, replicated++);
+                off += splitTokens(p, e, p.replicatedIndex[e]);
             }
         }
         long max = 0;
@@ -444,7 +444,6 @@ public final class QuotaPlanner {
             table[i] += p.instLocal[a + j];
             local += table[i];
         }
-        p.replicatedIndex[e] = rep;
         return p.expertLoad[e] - local;
     }
 }

@@ -270,6 +270,7 @@ public final class ThresholdGreedy {
                 for (int k = rankStart[r], kEnd = rankStart[r + 1]; k < kEnd && excess > 0; k++) {
                     final int e = byRank[k];
                     final int mark = nextStamp();
+                    holder[r] = mark; // the master holds e too: never a receiver of it
                     while (excess > 0 && masterQuota[e] >= min) {
                         long want = Math.min(Math.max(excess, min), masterQuota[e]);
                         int i = pickReceiver(e, want, mark);
@@ -387,7 +388,6 @@ public final class ThresholdGreedy {
                 return i;
             }
         }
-        final int h = home[e];
         final int[] cr = candRank;
         final long[] cs = candSlack;
         final int[] held = holder;
@@ -395,7 +395,7 @@ public final class ThresholdGreedy {
         final int a = firstAtLeast(want, n);
         for (int i = a; i < n; i++) {
             final int q = cr[i];
-            if (q != h && held[q] != mark) {
+            if (held[q] != mark) {
                 return i;
             }
         }
@@ -409,7 +409,7 @@ public final class ThresholdGreedy {
             }
             for (int k = j; k <= i; k++) {
                 final int q = cr[k];
-                if (q != h && held[q] != mark) {
+                if (held[q] != mark) {
                     top = k;
                     break;
                 }
@@ -421,7 +421,7 @@ public final class ThresholdGreedy {
         }
         for (int i = firstAtLeast(want - cs[top], top); i < top; i++) {
             final int q = cr[i];
-            if (q != h && held[q] != mark) {
+            if (held[q] != mark) {
                 return i;
             }
         }
@@ -444,7 +444,6 @@ public final class ThresholdGreedy {
 
     /** The resident receiver for the chunk: smallest slack that takes it, else the largest; -1 if none. */
     private int pickResident(int e, long want, int mark) {
-        final int h = home[e];
         int fit = -1;
         int big = -1;
         final int[] cr = candRank;
@@ -454,7 +453,7 @@ public final class ThresholdGreedy {
         // the largest slack is the lowest rank among equals.
         for (int k = 0, n = candidateCount; k < n && fit < 0; k++) {
             final int q = cr[k];
-            if (q == h || held[q] == mark || !resident[q * experts + e]) {
+            if (held[q] == mark || !resident[q * experts + e]) {
                 continue;
             }
             if (cs[k] >= want) {
