@@ -3,6 +3,8 @@ package io.keel.bench.cli;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
 import io.keel.core.ArgSort;
 import io.keel.core.IndexedHeap;
 import io.keel.core.TopK;

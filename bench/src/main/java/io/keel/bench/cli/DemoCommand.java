@@ -3,6 +3,7 @@ package io.keel.bench.cli;
 import java.util.List;
 import java.util.Map;
 
+import io.keel.bench.report.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.ep.EpEvaluation;
-import io.keel.bench.ep.MoeTraces;
-import io.keel.bench.ep.UltraEpWorkload;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.ep.EpEvaluation;
+import io.keel.bench.sim.ep.MoeTraces;
+import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.ExpertLayout;
 import io.keel.planners.ep.QuotaPlanner;
 import picocli.CommandLine.Command;
@@ -98,7 +100,7 @@ public final class EpCommand implements Runnable {
         summary(out, res);
         out.put("alpha", w.alpha());
         if (kind == EpEvaluation.Kind.QUOTA) {
-            io.keel.bench.ep.EpTransfersReport.addTo(out, layout, options, batches, rounds, tokensPerRank, topk);
+            io.keel.bench.sim.ep.EpTransfersReport.addTo(out, layout, options, batches, rounds, tokensPerRank, topk);
         }
         return out;
     }

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.ep.EpEvaluation;
-import io.keel.bench.ep.UltraEpWorkload;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.ep.EpEvaluation;
+import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.EplbPlan;
 import io.keel.planners.ep.EplbPlanner;
 import io.keel.planners.ep.ExpertLayout;

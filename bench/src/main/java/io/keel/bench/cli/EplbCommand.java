@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.keel.bench.report.Report;
 import io.keel.planners.ep.EplbPlan;
 import io.keel.planners.ep.EplbPlanner;
 import picocli.CommandLine.Command;

@@ -2,8 +2,8 @@ package io.keel.bench.cli;
 
 import java.io.PrintWriter;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code keel} command: entry point of {@code ./keel}. */
 @Command(name = "keel",
@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             DemoCommand.class,
             EpCommand.class,
+            EpSimCommand.class,
             EplbCommand.class,
             SelectCommand.class,
             ScoreCommand.class,

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.rollout.Policy;
-import io.keel.bench.rollout.RolloutConfig;
-import io.keel.bench.rollout.RolloutResult;
-import io.keel.bench.rollout.RolloutSimulator;
-import io.keel.bench.rollout.RolloutWorkload;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.rollout.Policy;
+import io.keel.bench.sim.rollout.RolloutConfig;
+import io.keel.bench.sim.rollout.RolloutResult;
+import io.keel.bench.sim.rollout.RolloutSimulator;
+import io.keel.bench.sim.rollout.RolloutWorkload;
 import io.keel.planners.rollout.DecodeTimeTable;
 import io.keel.planners.rollout.TrajectoryPlacer;
 import org.HdrHistogram.Histogram;

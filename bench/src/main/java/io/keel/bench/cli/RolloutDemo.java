@@ -3,8 +3,8 @@ package io.keel.bench.cli;
 import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.rollout.Policy;
-import io.keel.bench.rollout.RolloutConfig;
+import io.keel.bench.sim.rollout.Policy;
+import io.keel.bench.sim.rollout.RolloutConfig;
 
 /** The rollout planners in a simulated agentic rollout: 512 trajectories on 32 GPUs, all policies. */
 final class RolloutDemo implements DemoSection {

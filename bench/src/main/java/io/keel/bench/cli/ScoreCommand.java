@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import io.keel.bench.vector.BandwidthReference;
+import io.keel.bench.report.BandwidthReference;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
 import io.keel.core.TopK;
 import io.keel.vector.RowScanner;
 import io.keel.vector.Similarity;

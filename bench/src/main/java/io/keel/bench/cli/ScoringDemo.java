@@ -3,9 +3,11 @@ package io.keel.bench.cli;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import io.keel.bench.select.AutoformalizationSet;
-import io.keel.bench.select.SelectionEvaluation;
-import io.keel.bench.vector.ExperienceCorpus;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.retrieve.ExperienceCorpus;
+import io.keel.bench.sim.select.AutoformalizationSet;
+import io.keel.bench.sim.select.SelectionEvaluation;
 import io.keel.vector.VectorMath;
 import io.keel.vector.retrieve.ExperienceHits;
 import io.keel.vector.retrieve.ExperienceIndex;

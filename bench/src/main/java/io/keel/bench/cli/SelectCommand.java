@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
-import io.keel.bench.select.AutoformalizationSet;
-import io.keel.bench.select.SelectionEvaluation;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.select.AutoformalizationSet;
+import io.keel.bench.sim.select.SelectionEvaluation;
 import io.keel.vector.select.ConsistencySelector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.ep.EpStepSimulator;
-import io.keel.bench.ep.EpTransfersReport;
-import io.keel.bench.ep.UltraEpWorkload;
+import io.keel.bench.report.Measure;
+import io.keel.bench.report.Report;
+import io.keel.bench.sim.ep.EpStepSimulator;
+import io.keel.bench.sim.ep.EpTransfersReport;
+import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.ExpertLayout;
 import io.keel.planners.ep.QuotaPlanner;
 import io.keel.streaming.BalancerPipeline;

@@ -2,6 +2,7 @@ package io.keel.bench.cli;
 
 import java.util.Map;
 
+import io.keel.bench.report.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Mixin;

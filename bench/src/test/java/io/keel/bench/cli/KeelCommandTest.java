@@ -1,5 +1,8 @@
 package io.keel.bench.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,9 +12,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeelCommandTest {
     /** Runs the CLI in this JVM and returns {exit code, stdout, stderr}. */
@@ -48,6 +48,21 @@ class KeelCommandTest {
         assertTrue(err.startsWith("keel: Unknown option: '--no-such-option'"), err);
         assertEquals(2, run("no-such-command")[0]);
         assertEquals(2, run()[0]);
+    }
+
+    @Test
+    void epSimRefusesADomainThatDoesNotDivideTheRanks() {
+        Object[] r = run("ep-sim", "--domain", "7");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("keel: --domain must divide 64, was 7"), (String) r[2]);
+        assertEquals(2, run("ep-sim", "--trace", "no/such/folder")[0]);
+    }
+
+    @Test
+    void theJarsMainClassIsTheCli() throws IOException {
+        // The shaded jar's manifest is written from the pom; check the pom says the CLI, not JMH.
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        assertTrue(pom.contains("<mainClass>" + KeelCommand.class.getName() + "</mainClass>"), "bench/pom.xml Main-Class");
     }
 
     @Test

@@ -1,0 +1,112 @@
+package io.keel.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import io.keel.bench.sim.ep.LegacyGreedyPlanner;
+import io.keel.bench.sim.ep.UltraEpWorkload;
+import io.keel.planners.ep.EplbPlanner;
+import io.keel.planners.ep.ExpertLayout;
+import io.keel.planners.ep.QuotaPlanner;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact, and with
+ * eps 0.005, the largest that keeps max/mean at most 1.005), UltraEP's legacy greedy solver
+ * (baseline, re-derived) and the EPLB-compatible planner, in the same run, over the same 8
+ * microbatches (cycled).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+public class EpPlannerBenchmark {
+    private static final int BATCHES = 8;
+
+    /** ranks/experts/slots/domain. */
+    @Param({"64/256/2/64", "256/1024/2/64"})
+    public String shape;
+
+    /** Target initial imbalance. */
+    @Param({"1.5", "2.0", "3.0"})
+    public double imbalance;
+
+    private int[][] loads;
+    private int[][] totals;
+    private QuotaPlanner exact;
+    private QuotaPlanner tolerant;
+    private LegacyGreedyPlanner legacy;
+    private EplbPlanner eplb;
+    private int next;
+
+    /** Builds the workload and the planners. */
+    @Setup(Level.Trial)
+    public void setup() {
+        String[] f = shape.split("/");
+        int ranks = Integer.parseInt(f[0]);
+        int experts = Integer.parseInt(f[1]);
+        int slots = Integer.parseInt(f[2]);
+        int domain = Integer.parseInt(f[3]);
+        ExpertLayout layout = ExpertLayout.contiguous(ranks, experts, slots, domain, 0);
+        UltraEpWorkload w = new UltraEpWorkload(layout, 8, 8192, imbalance, 42);
+        loads = new int[BATCHES][ranks * experts];
+        totals = new int[BATCHES][experts];
+        for (int b = 0; b < BATCHES; b++) {
+            w.fill(b, loads[b]);
+            for (int i = 0; i < loads[b].length; i++) {
+                totals[b][i % experts] += loads[b][i];
+            }
+        }
+        exact = new QuotaPlanner(layout);
+        tolerant = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.005));
+        legacy = new LegacyGreedyPlanner(layout);
+        int domains = layout.domains();
+        eplb = new EplbPlanner(1, experts, experts + ranks * slots, domains, domains, ranks);
+    }
+
+    private int batch() {
+        return next++ & (BATCHES - 1);
+    }
+
+    /** Quota planner, exact threshold search, per-source matrix with locality-aware split. */
+    @Benchmark
+    public long quotaExact() {
+        return exact.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /** Quota planner accepting 0.5% over the lower bound. */
+    @Benchmark
+    public long quotaEps005() {
+        return tolerant.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /** Quota planner from per-expert totals (no token split), exact. */
+    @Benchmark
+    public long quotaTotalsExact() {
+        return exact.planTotals(totals[batch()]).maxRankLoad();
+    }
+
+    /** UltraEP's legacy CPU greedy (baseline). */
+    @Benchmark
+    public long legacyGreedy() {
+        return legacy.plan(totals[batch()]);
+    }
+
+    /** EPLB-compatible planner, one layer. */
+    @Benchmark
+    public int eplb() {
+        return eplb.rebalance(totals[batch()], 1).phy2log(0, 0);
+    }
+}

@@ -1,0 +1,38 @@
+package io.keel.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * A control for {@code -prof gc}: burns CPU for a fixed amount of work and allocates nothing, so
+ * whatever {@code gc.alloc.rate.norm} it reports is the harness's own allocation spread over the
+ * op. keel's kernels report the same small, time-proportional residue; this benchmark shows it
+ * is not theirs.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+public class HarnessResidueBenchmark {
+    /** Work units per op (Blackhole.consumeCPU tokens): from ~1 us to ~1 ms. */
+    @Param({"500", "50000", "500000"})
+    public long tokens;
+
+    @Benchmark
+    public void allocationFreeWork() {
+        Blackhole.consumeCPU(tokens);
+    }
+}

@@ -1,0 +1,179 @@
+package io.keel.bench.sim.ep;
+
+import java.util.List;
+import java.util.Map;
+
+import io.keel.bench.report.Measure;
+import io.keel.planners.ep.EplbPlan;
+import io.keel.planners.ep.EplbPlanner;
+import io.keel.planners.ep.ExpertLayout;
+import io.keel.planners.ep.QuotaPlanner;
+import io.keel.planners.ep.ReplicationPlan;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one planner over a sequence of load matrices (microbatches of one layer) and collects
+ * what {@code keel ep} reports: initial, final and lower-bound imbalance (max/mean rank load),
+ * replicas, planning latency and heap bytes per plan. Planners: {@code quota} (the
+ * {@link QuotaPlanner} on this microbatch's loads), {@code eplb} ({@link EplbPlanner} on the
+ * previous microbatch's totals, as EPLB plans from history; each expert's tokens split evenly
+ * over its copies) and {@code none} (masters only).
+ *
+ * <p>Cold-path harness: allocates its summary; the timed calls are the planners' own.
+ */
+public final class EpEvaluation {
+    /** Planner choice. */
+    public enum Kind {
+        /** The quota planner. */
+        QUOTA,
+        /** DeepSeek EPLB semantics on the previous microbatch. */
+        EPLB,
+        /** No replication. */
+        NONE;
+
+        /** Parses quota|eplb|none. */
+        public static Kind parse(String s) {
+            return switch (s) {
+                case "quota" -> QUOTA;
+                case "eplb" -> EPLB;
+                case "none" -> NONE;
+                default -> throw new IllegalArgumentException("planner must be quota, eplb or none, was " + s);
+            };
+        }
+
+        /** The CLI name. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Per-microbatch figures and timing of one run. */
+    public record Result(double[] initial, double[] finalImbalance, double[] lowerBound, int[] replicas,
+                         Histogram planNanos, double allocatedBytesPerPlan, long tokensOffSource, int[] probes) {
+    }
+
+    private EpEvaluation() {
+    }
+
+    /**
+     * Plans each of {@code batches} (R x E matrices) with {@code kind}, timing {@code rounds}
+     * plans per batch after as many warm-up rounds.
+     */
+    public static Result run(ExpertLayout layout, QuotaPlanner.Options options, Kind kind, List<int[]> batches,
+                             int rounds) {
+        int n = batches.size();
+        int ranks = layout.ranks();
+        int experts = layout.experts();
+        double[] initial = new double[n];
+        double[] fin = new double[n];
+        double[] lb = new double[n];
+        int[] replicas = new int[n];
+        int[] probes = new int[n];
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        QuotaPlanner quota = new QuotaPlanner(layout, options);
+        int domains = layout.domains();
+        int physical = experts + ranks * layout.slotsPerRank();
+        EplbPlanner eplb = kind == Kind.EPLB ? new EplbPlanner(1, experts, physical, domains, domains, ranks) : null;
+        int[][] totals = new int[n][experts];
+        for (int b = 0; b < n; b++) {
+            int[] m = batches.get(b);
+            for (int s = 0; s < ranks; s++) {
+                for (int e = 0; e < experts; e++) {
+                    totals[b][e] += m[s * experts + e];
+                }
+            }
+        }
+        long off = 0;
+        for (int b = 0; b < n; b++) {
+            ReplicationPlan p = quota.plan(batches.get(b));
+            initial[b] = p.initialImbalance();
+            lb[b] = p.lowerBoundImbalance();
+            switch (kind) {
+                case QUOTA -> {
+                    fin[b] = p.imbalance();
+                    replicas[b] = p.replicaCount();
+                    off += p.tokensOffSource();
+                    probes[b] = p.probes();
+                }
+                case NONE -> {
+                    fin[b] = p.initialImbalance();
+                    replicas[b] = 0;
+                }
+                case EPLB -> {
+                    int[] history = totals[b == 0 ? n - 1 : b - 1];
+                    EplbPlan plan = eplb.rebalance(history, 1);
+                    fin[b] = eplbImbalance(plan, totals[b], ranks, physical);
+                    replicas[b] = physical - experts;
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        long bytes = 0;
+        long calls = 0;
+        if (kind != Kind.NONE && rounds > 0) {
+            for (int pass = 0; pass < 2; pass++) {
+                boolean measure = pass == 1;
+                long before = Measure.allocatedBytes();
+                for (int r = 0; r < rounds; r++) {
+                    for (int b = 0; b < n; b++) {
+                        long t0 = System.nanoTime();
+                        if (kind == Kind.QUOTA) {
+                            quota.plan(batches.get(b));
+                        } else {
+                            eplb.rebalance(totals[b], 1);
+                        }
+                        long t = System.nanoTime() - t0;
+                        if (measure) {
+                            h.recordValue(t);
+                        }
+                    }
+                }
+                if (measure) {
+                    bytes = Measure.allocatedBytes() - before;
+                    calls = (long) rounds * n;
+                }
+            }
+        }
+        return new Result(initial, fin, lb, replicas, h, calls == 0 ? 0 : (double) bytes / calls, off, probes);
+    }
+
+    /** Max/mean rank load when each expert's tokens are split evenly over its EPLB copies. */
+    public static double eplbImbalance(EplbPlan plan, int[] totals, int ranks, int physical) {
+        int perGpu = physical / ranks;
+        double max = 0;
+        double sum = 0;
+        for (int g = 0; g < ranks; g++) {
+            double load = 0;
+            for (int p = g * perGpu; p < (g + 1) * perGpu; p++) {
+                int e = plan.phy2log(0, p);
+                load += (double) totals[e] / plan.logcnt(0, e);
+            }
+            max = Math.max(max, load);
+            sum += load;
+        }
+        return sum == 0 ? 1.0 : max / (sum / ranks);
+    }
+
+    /** {mean, max} of {@code v}. */
+    public static Map<String, Object> meanMax(double[] v) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        double sum = 0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            sum += x;
+            max = Math.max(max, x);
+        }
+        m.put("mean", v.length == 0 ? 0.0 : sum / v.length);
+        m.put("max", v.length == 0 ? 0.0 : max);
+        return m;
+    }
+
+    /** {mean, max} of {@code v}. */
+    public static Map<String, Object> meanMax(int[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return meanMax(d);
+    }
+}
