@@ -5,6 +5,8 @@ import io.keel.planners.rollout.MigrationPlanner;
 /**
  * keel's migration tick: trajectories in a tool call whose KV transfer fits the expected rest
  * of the call move to even out predicted load, when the destination has room for their KV.
+ * Only trajectories of pressured instances (steps waiting, or under 5% of the KV free) are
+ * candidates: with nothing queued a move saves nothing and mispredictions make it cost.
  *
  * <p>Single-threaded; allocates scratch per tick (a simulator).
  */
@@ -39,7 +41,7 @@ final class Migration {
         double[] left = new double[n];
         double bytesPerToken = sim.cfg.model().kvBytesPerToken();
         for (int t = 0; t < n; t++) {
-            if (sim.phase[t] != SimulatedRollout.TOOL || sim.toolEnd[t] <= now) {
+            if (sim.phase[t] != SimulatedRollout.TOOL || sim.toolEnd[t] <= now || !sim.pressured(sim.home[t])) {
                 continue;
             }
             double expected = sim.pred.toolResidual(now - sim.toolStart[t]);

@@ -28,6 +28,7 @@ final class Predictions {
     private double stepSum;
     private double contextSum;
     private double meanContext = Double.NaN;
+    private double tailThreshold = Double.POSITIVE_INFINITY;
 
     Predictions(Policy policy, int maxGroups, int maxTrajectories) {
         this.policy = policy;
@@ -54,9 +55,18 @@ final class Predictions {
         meanTotal = completed == 0 ? 0 : totalSum / completed;
         meanContext = completed == 0 ? Double.NaN : contextSum / completed;
         meanSteps = completed == 0 ? 0 : stepSum / completed;
+        double[] p = new double[workload.trajectories()];
         for (int t = 0; t < workload.trajectories(); t++) {
             predictor.start(t, workload.group(t));
+            p[t] = predictedTotal(t);
         }
+        java.util.Arrays.sort(p);
+        tailThreshold = completed == 0 ? Double.POSITIVE_INFINITY : p[(int) (0.8 * p.length)];
+    }
+
+    /** Whether {@code t} is predicted among the longest 20% of this rollout (never before any history). */
+    boolean inTail(int t) {
+        return predictedTotal(t) >= tailThreshold;
     }
 
     /** Mean final context of the trajectories completed before this training step (NaN before any). */
@@ -74,9 +84,12 @@ final class Predictions {
         return predictor;
     }
 
-    /** Predicted total output tokens of {@code t}: the scheduler's priority (longest first). */
+    /**
+     * The scheduler's priority of {@code t}: its predicted total output tokens (longest first),
+     * or 0 for all when priority is off (the scheduler's aging then serves them FCFS).
+     */
     double priority(int t) {
-        return predictedTotal(t);
+        return policy.priority() ? predictedTotal(t) : 0.0;
     }
 
     double predictedTotal(int t) {

@@ -5,6 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import io.keel.bench.report.Report;
 import io.keel.planners.rollout.ModelSpec;
@@ -16,7 +20,8 @@ import io.keel.planners.rollout.ModelSpec;
  * framework default; keel and its oracle variant run once per seed; the report gives means,
  * keel's speedup over the best baseline with a 95% t-interval over seeds, and the lower bound.
  *
- * <p>Single-threaded; allocates freely.
+ * <p>Runs seeds on two threads of its own (each simulation single-threaded and deterministic, so
+ * the report does not depend on the interleaving); allocates freely.
  */
 public final class RolloutExperiment {
     private static final double[] T95 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
@@ -58,27 +63,43 @@ public final class RolloutExperiment {
             keels.addAll(Policy.ablations());
         }
         // runs[policy name + "@" + degree] = one result per seed
+        // Seeds are independent: simulated two at a time (this machine has two cores), merged in seed order.
+        List<Map<String, RolloutResult>> perSeed;
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            List<Future<Map<String, RolloutResult>>> futures = new ArrayList<>();
+            for (int s = 1; s <= seeds; s++) {
+                int seed = s;
+                futures.add(pool.submit(() -> oneSeed(seed, degrees, fallback, baselines, keels)));
+            }
+            perSeed = new ArrayList<>();
+            for (Future<Map<String, RolloutResult>> f : futures) {
+                perSeed.add(f.get());
+            }
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+        }
         Map<String, List<RolloutResult>> runs = new LinkedHashMap<>();
         List<Double> bounds = new ArrayList<>();
-        for (int s = 1; s <= seeds; s++) {
-            List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(params.withTrajectories(trajectories), cfg, s);
-            double bound = 0;
-            for (RolloutWorkload w : steps) {
-                bound += RolloutSimulator.lowerBoundSeconds(w, cfg) / steps.size();
-            }
-            bounds.add(bound);
-            for (Policy b : baselines) {
-                for (int d : degrees) {
-                    runs.computeIfAbsent(b.name() + "@" + d, k -> new ArrayList<>())
-                            .add(RolloutSimulator.run(steps, cfg.withBaselineDegree(d), b));
-                }
-            }
-            for (Policy k : keels) {
-                runs.computeIfAbsent(k.name(), x -> new ArrayList<>())
-                        .add(RolloutSimulator.run(steps, cfg.withBaselineDegree(fallback), k));
-            }
+        for (Map<String, RolloutResult> seed : perSeed) {
+            seed.forEach((k, v) -> runs.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+            bounds.add(seed.values().iterator().next().lowerBoundSeconds());
         }
         return report(runs, degrees, fallback, bounds, keels, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private Map<String, RolloutResult> oneSeed(int seed, TreeSet<Integer> degrees, int fallback, List<Policy> baselines,
+                                               List<Policy> keels) {
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(params.withTrajectories(trajectories), cfg, seed);
+        Map<String, RolloutResult> out = new LinkedHashMap<>();
+        for (Policy b : baselines) {
+            for (int d : degrees) {
+                out.put(b.name() + "@" + d, RolloutSimulator.run(steps, cfg.withBaselineDegree(d), b));
+            }
+        }
+        for (Policy k : keels) {
+            out.put(k.name(), RolloutSimulator.run(steps, cfg.withBaselineDegree(fallback), k));
+        }
+        return out;
     }
 
     private Map<String, Object> report(Map<String, List<RolloutResult>> runs, TreeSet<Integer> degrees, int fallback,

@@ -220,10 +220,11 @@ final class SimulatedRollout {
     /**
      * keel's step routing: a started trajectory's step goes where its KV is (or home) unless
      * that instance is imbalanced against the least-loaded one, as slime's router does; it then
-     * moves home, so placement follows load while predictions are immature.
+     * moves home, so placement follows load. Trajectories predicted in the longest 20% keep the
+     * home the placer gave them (few, long co-runners on fast instances).
      */
     private int followLoad(int t) {
-        if (admitted[t] == 0) {
+        if (admitted[t] == 0 || pred.inTail(t)) {
             return home[t];
         }
         int j = res[t] >= 0 ? res[t] : home[t];
@@ -656,6 +657,12 @@ final class SimulatedRollout {
             toolEnd[t] = arrive;
             events.updateDouble(t, arrive);
         }
+    }
+
+    /** Whether {@code j} has steps waiting for admission or under 5% of its KV free. */
+    boolean pressured(int j) {
+        int waiting = fifo != null ? fifo[j].size() : resumeQueue[j].waitingCount() + newQueue[j].waitingCount();
+        return waiting > 0 || free(j) < 0.05 * cap[j];
     }
 
     /** Free KV tokens on {@code j}. */
