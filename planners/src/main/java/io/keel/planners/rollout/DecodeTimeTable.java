@@ -153,7 +153,7 @@ public final class DecodeTimeTable {
     public void fill(int degreeIndex, double[] out, int maxBatch) {
         Checks.index("degreeIndex", degreeIndex, degrees.length);
         Checks.positive("maxBatch", maxBatch);
-        Checks.length("out", out.length, maxBatch + 1);
+        Checks.length("out", Checks.notNull("out", out).length, maxBatch + 1);
         double prev = 0;
         for (int b = 1; b <= maxBatch; b++) {
             prev = Math.max(prev, lookup(degreeIndex, b));
@@ -224,7 +224,7 @@ public final class DecodeTimeTable {
             if (degrees == null) {
                 throw new IllegalArgumentException("set degrees before rows");
             }
-            Checks.sameLength("millis", millis.length, degrees.length);
+            Checks.sameLength("millis", Checks.notNull("millis", millis).length, degrees.length);
             for (int i = 0; i < millis.length; i++) {
                 Checks.positiveFinite("millis", i, millis[i]);
             }

@@ -66,13 +66,13 @@ public final class MigrationPlanner {
                       double[] toolSecondsLeft, int c, double bytesPerSecond, int maxMoves) {
         Checks.inRange("m", m, 1, maxInstances);
         Checks.inRange("c", c, 0, maxCandidates);
-        Checks.length("load", load.length, m);
-        Checks.length("secondsPerToken", secondsPerToken.length, m);
-        Checks.length("trajectory", trajectory.length, c);
-        Checks.length("instance", instance.length, c);
-        Checks.length("remainingTokens", remainingTokens.length, c);
-        Checks.length("kvBytes", kvBytes.length, c);
-        Checks.length("toolSecondsLeft", toolSecondsLeft.length, c);
+        Checks.length("load", Checks.notNull("load", load).length, m);
+        Checks.length("secondsPerToken", Checks.notNull("secondsPerToken", secondsPerToken).length, m);
+        Checks.length("trajectory", Checks.notNull("trajectory", trajectory).length, c);
+        Checks.length("instance", Checks.notNull("instance", instance).length, c);
+        Checks.length("remainingTokens", Checks.notNull("remainingTokens", remainingTokens).length, c);
+        Checks.length("kvBytes", Checks.notNull("kvBytes", kvBytes).length, c);
+        Checks.length("toolSecondsLeft", Checks.notNull("toolSecondsLeft", toolSecondsLeft).length, c);
         Checks.positiveFinite("bytesPerSecond", bytesPerSecond);
         Checks.nonNegative("maxMoves", maxMoves);
         for (int j = 0; j < m; j++) {
