@@ -79,14 +79,8 @@ public final class RolloutCommand implements Runnable {
     }
 
     private RolloutExperiment experiment(String modelName, double rho) {
-        ModelSpec m;
-        RolloutWorkload.Params p;
-        try {
-            m = ModelSpec.preset(modelName);
-            p = RolloutWorkload.Params.named(workload, 16);
-        } catch (IllegalArgumentException e) {
-            throw bad(e.getMessage());
-        }
+        ModelSpec m = Arguments.from(spec, () -> preset(modelName));
+        RolloutWorkload.Params p = Arguments.from(spec, () -> workload(workload));
         RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps);
         if (cfg.usableDegrees(p.contextCap()).length == 0) {
             throw bad("no degree of 1, 2, 4, 8 can run " + modelName + " on " + gpus + " GPUs with a " + p.contextCap() + "-token context");
@@ -99,8 +93,24 @@ public final class RolloutCommand implements Runnable {
         return new RolloutExperiment(cfg, p, rho, seeds, tp);
     }
 
+    private static ModelSpec preset(String name) {
+        try {
+            return ModelSpec.preset(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+        }
+    }
+
+    private static RolloutWorkload.Params workload(String name) {
+        try {
+            return RolloutWorkload.Params.named(name, 16);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--workload: " + e.getMessage(), e);
+        }
+    }
+
     private picocli.CommandLine.ParameterException bad(String message) {
-        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+        return Arguments.bad(spec, message);
     }
 
     /** The demo's section: one seed, one training step of qwen2.5-32b at load 2 on 32 GPUs, no sweep. */
