@@ -212,6 +212,14 @@ final class SimulatedRollout {
                 return cacheAware(t);
             }
             default -> {
+                if (!pred.mature()) {
+                    // Placement by load until predictions mature: slime's rule, with homes following it.
+                    int j = cacheAware(t);
+                    if (j != home[t]) {
+                        setHome(t, j);
+                    }
+                    return j;
+                }
                 return policy.placement() ? followLoad(t) : home[t];
             }
         }
@@ -258,18 +266,24 @@ final class SimulatedRollout {
         int least = 0;
         int most = 0;
         for (int j = 1; j < m; j++) {
-            if (load(j) < load(least)) {
+            if (queuedLoad(j) < queuedLoad(least)) {
                 least = j;
             }
-            if (load(j) > load(most)) {
+            if (queuedLoad(j) > queuedLoad(most)) {
                 most = j;
             }
         }
-        boolean imbalanced = load(most) - load(least) > 32 && load(most) > 1.0001 * load(least);
+        boolean imbalanced = queuedLoad(most) - queuedLoad(least) > 32 && queuedLoad(most) > 1.0001 * queuedLoad(least);
         if (!imbalanced && res[t] >= 0) {
             return res[t];
         }
         return least;
+    }
+
+    /** Running plus every waiting step (new trajectories included) per GPU: the router's load. */
+    private double queuedLoad(int j) {
+        int waiting = fifo != null ? fifo[j].size() : resumeQueue[j].waitingCount() + newQueue[j].waitingCount();
+        return (double) (runCount[j] + waiting) / degree[j];
     }
 
     private double load(int j) {
@@ -485,8 +499,13 @@ final class SimulatedRollout {
         return true;
     }
 
+    /** Memory-aware residency is on and has predictions from history to act on. */
+    private boolean residency() {
+        return policy.residency() && pred.mature();
+    }
+
     private boolean evictBefore(int a, int b) {
-        if (policy.residency()) {
+        if (residency()) {
             return pred.keepValue(a) < pred.keepValue(b);
         }
         return lastUse[a] < lastUse[b];
@@ -507,7 +526,7 @@ final class SimulatedRollout {
         int pick = 0;
         for (int i = 1; i < runCount[j]; i++) {
             int t = ids[i];
-            boolean later = policy.residency() ? pred.keepValue(t) < pred.keepValue(ids[pick]) : admitted[t] > admitted[ids[pick]];
+            boolean later = residency() ? pred.keepValue(t) < pred.keepValue(ids[pick]) : admitted[t] > admitted[ids[pick]];
             if (later) {
                 pick = i;
             }
@@ -562,6 +581,14 @@ final class SimulatedRollout {
             return fifo[j].peek();
         }
         int t = resumeQueue[j].peekNext();
+        if (!pred.mature()) {
+            // Without history every priority is 0: serve both queues first come, first served.
+            int u = newQueue[j].peekNext();
+            if (t < 0 || (u >= 0 && readyAt[u] < readyAt[t])) {
+                t = u;
+            }
+            return t;
+        }
         if (t >= 0) {
             return t;
         }
@@ -569,7 +596,7 @@ final class SimulatedRollout {
         if (t < 0 && policy.placement()) {
             t = steal(j);
         }
-        if (t >= 0 && policy.residency() && !pred.peakFits(this, j, t)) {
+        if (t >= 0 && residency() && !pred.peakFits(this, j, t)) {
             return -1;
         }
         return t;
