@@ -150,22 +150,17 @@ final class Predictions {
      */
     boolean peakFits(SimulatedRollout sim, int j, int t) {
         double sum = predictedPeak(sim, t);
-        for (int u = 0; u < sim.n; u++) {
-            if (u != t && sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
-                sum += predictedPeak(sim, u);
+        int started = 0;
+        for (int i = 0; i < sim.homedCount(j); i++) {
+            int u = sim.homed(j, i);
+            if (sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
+                started++;
+                if (u != t) {
+                    sum += predictedPeak(sim, u);
+                }
             }
         }
-        return sum <= sim.capacity(j) || startedOn(sim, j) == 0;
-    }
-
-    private static int startedOn(SimulatedRollout sim, int j) {
-        int c = 0;
-        for (int u = 0; u < sim.n; u++) {
-            if (sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
-                c++;
-            }
-        }
-        return c;
+        return sum <= sim.capacity(j) || started == 0;
     }
 
     int stepsDone(int t) {

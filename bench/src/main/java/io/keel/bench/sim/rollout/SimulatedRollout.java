@@ -19,6 +19,10 @@ import io.keel.planners.rollout.RooflineCostModel;
  * cache one token per sequence per iteration, and a full cache evicts idle prefixes, then
  * preempts a running sequence (recompute: it prefills its whole context again).
  *
+ * <p>Each instance keeps the list of trajectories resident on it and of those homed on it, so
+ * eviction, admission and the residency test cost the instance's members per event, not the
+ * trajectory count.
+ *
  * <p>Single-threaded; allocates freely (a simulator, not a kernel).
  */
 final class SimulatedRollout {
@@ -64,6 +68,14 @@ final class SimulatedRollout {
     final double[] stepRem;
     private final double[] prefillRem;
     final int[] res;
+    /** Trajectories whose KV is resident on each instance, and each one's index there. */
+    private final int[][] residents;
+    private final int[] residentCount;
+    private final int[] residentIndex;
+    /** Trajectories homed on each instance (keel), and each one's index there. */
+    private final int[][] homed;
+    private final int[] homedCount;
+    private final int[] homedIndex;
     final double[] kv;
     final int[] home;
     private final double[] readyAt;
@@ -147,6 +159,16 @@ final class SimulatedRollout {
         admitted = new long[n];
         Arrays.fill(res, -1);
         Arrays.fill(home, -1);
+        residents = new int[m][];
+        residentCount = new int[m];
+        residentIndex = new int[n];
+        homed = new int[m][];
+        homedCount = new int[m];
+        homedIndex = new int[n];
+        for (int j = 0; j < m; j++) {
+            residents[j] = new int[16];
+            homed[j] = new int[16];
+        }
         events = new IndexedHeap(n + m + 1, IndexedHeap.Order.MIN);
         migrationPlanner = keel && policy.migration() ? new MigrationPlanner(m, n, n) : null;
     }
@@ -155,9 +177,47 @@ final class SimulatedRollout {
     void setHome(int t, int j) {
         if (home[t] >= 0) {
             homeCount[home[t]]--;
+            unlink(homed, homedCount, homedIndex, home[t], t);
         }
         home[t] = j;
         homeCount[j]++;
+        link(homed, homedCount, homedIndex, j, t);
+    }
+
+    /** Moves {@code t}'s KV residency to {@code j} (-1: none), keeping the per-instance lists. */
+    private void setRes(int t, int j) {
+        if (res[t] >= 0) {
+            unlink(residents, residentCount, residentIndex, res[t], t);
+        }
+        res[t] = j;
+        if (j >= 0) {
+            link(residents, residentCount, residentIndex, j, t);
+        }
+    }
+
+    private static void link(int[][] lists, int[] counts, int[] index, int j, int t) {
+        if (counts[j] == lists[j].length) {
+            lists[j] = Arrays.copyOf(lists[j], 2 * counts[j]);
+        }
+        index[t] = counts[j];
+        lists[j][counts[j]++] = t;
+    }
+
+    private static void unlink(int[][] lists, int[] counts, int[] index, int j, int t) {
+        int i = index[t];
+        int last = lists[j][--counts[j]];
+        lists[j][i] = last;
+        index[last] = i;
+    }
+
+    /** Number of trajectories homed on {@code j} (started or not, finished included). */
+    int homedCount(int j) {
+        return homedCount[j];
+    }
+
+    /** The {@code i}-th trajectory homed on {@code j}. */
+    int homed(int j, int i) {
+        return homed[j][i];
     }
 
     /** Runs the rollout to its end. */
@@ -404,7 +464,7 @@ final class SimulatedRollout {
             lastFinish = now;
             used[j] -= kv[t];
             kv[t] = 0;
-            res[t] = -1;
+            setRes(t, -1);
             if (home[t] >= 0 && policy.isKeel()) {
                 homeCount[home[t]]--;
             }
@@ -482,9 +542,12 @@ final class SimulatedRollout {
     private boolean evictIdle(int j, double need, int keep) {
         while (cap[j] - used[j] < need) {
             int victim = -1;
-            for (int t = 0; t < n; t++) {
-                if (res[t] == j && t != keep && (phase[t] == TOOL || phase[t] == WAITING)
-                        && (victim < 0 || evictBefore(t, victim))) {
+            int[] ids = residents[j];
+            for (int i = 0; i < residentCount[j]; i++) {
+                int t = ids[i];
+                // The first in trajectory order among equals, as a scan over every trajectory would pick.
+                if (t != keep && (phase[t] == TOOL || phase[t] == WAITING) && (victim < 0 || evictBefore(t, victim)
+                        || (t < victim && !evictBefore(victim, t)))) {
                     victim = t;
                 }
             }
@@ -493,7 +556,7 @@ final class SimulatedRollout {
             }
             used[j] -= kv[victim];
             kv[victim] = 0;
-            res[victim] = -1;
+            setRes(victim, -1);
             evictions++;
         }
         return true;
@@ -513,8 +576,10 @@ final class SimulatedRollout {
 
     private double evictable(int j, int keep) {
         double sum = 0;
-        for (int t = 0; t < n; t++) {
-            if (res[t] == j && t != keep && (phase[t] == TOOL || phase[t] == WAITING)) {
+        int[] ids = residents[j];
+        for (int i = 0; i < residentCount[j]; i++) {
+            int t = ids[i];
+            if (t != keep && (phase[t] == TOOL || phase[t] == WAITING)) {
                 sum += kv[t];
             }
         }
@@ -542,7 +607,7 @@ final class SimulatedRollout {
         }
         used[j] -= kv[t];
         kv[t] = 0;
-        res[t] = -1;
+        setRes(t, -1);
         preemptions++;
         readyAt[t] = now;
         enqueue(t, j, now);
@@ -648,7 +713,7 @@ final class SimulatedRollout {
         if (res[t] >= 0 && res[t] != j) {
             used[res[t]] -= kv[t];
             kv[t] = 0;
-            res[t] = -1;
+            setRes(t, -1);
         }
         double length = logicalLength(t);
         double resident = res[t] == j ? kv[t] : 0;
@@ -658,7 +723,7 @@ final class SimulatedRollout {
         reprefillTokens += Math.max(0, Math.round(pre) - fresh);
         used[j] += length - resident;
         kv[t] = length;
-        res[t] = j;
+        setRes(t, j);
         prefillRem[t] = pre;
         phase[t] = PREFILL;
         queued[t] += now - readyAt[t];
@@ -675,7 +740,7 @@ final class SimulatedRollout {
         if (from >= 0) {
             used[from] -= kv[t];
             used[to] += kv[t];
-            res[t] = to;
+            setRes(t, to);
         }
         setHome(t, to);
         migrations++;
