@@ -29,6 +29,7 @@ final class Predictions {
     private double contextSum;
     private double meanContext = Double.NaN;
     private double tailThreshold = Double.POSITIVE_INFINITY;
+    private boolean mature;
 
     Predictions(Policy policy, int maxGroups, int maxTrajectories) {
         this.policy = policy;
@@ -55,6 +56,7 @@ final class Predictions {
         meanTotal = completed == 0 ? 0 : totalSum / completed;
         meanContext = completed == 0 ? Double.NaN : contextSum / completed;
         meanSteps = completed == 0 ? 0 : stepSum / completed;
+        mature = policy.oracle() || completed > 0;
         double[] p = new double[workload.trajectories()];
         for (int t = 0; t < workload.trajectories(); t++) {
             predictor.start(t, workload.group(t));
@@ -62,6 +64,15 @@ final class Predictions {
         }
         java.util.Arrays.sort(p);
         tailThreshold = completed == 0 ? Double.POSITIVE_INFINITY : p[(int) (0.8 * p.length)];
+    }
+
+    /**
+     * Whether this rollout's predictions come from history (or are the oracle's): a cold
+     * predictor's guesses are the same for every trajectory, so the policies that act on them
+     * (memory-aware residency) fall back to the baselines' load-driven rules until then.
+     */
+    boolean mature() {
+        return mature;
     }
 
     /** Whether {@code t} is predicted among the longest 20% of this rollout (never before any history). */
@@ -86,10 +97,11 @@ final class Predictions {
 
     /**
      * The scheduler's priority of {@code t}: its predicted total output tokens (longest first),
-     * or 0 for all when priority is off (the scheduler's aging then serves them FCFS).
+     * or 0 for all when priority is off or the predictions are not {@link #mature()} (the
+     * scheduler's aging then serves them FCFS).
      */
     double priority(int t) {
-        return policy.priority() ? predictedTotal(t) : 0.0;
+        return policy.priority() && mature ? predictedTotal(t) : 0.0;
     }
 
     double predictedTotal(int t) {
@@ -138,22 +150,17 @@ final class Predictions {
      */
     boolean peakFits(SimulatedRollout sim, int j, int t) {
         double sum = predictedPeak(sim, t);
-        for (int u = 0; u < sim.n; u++) {
-            if (u != t && sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
-                sum += predictedPeak(sim, u);
+        int started = 0;
+        for (int i = 0; i < sim.homedCount(j); i++) {
+            int u = sim.homed(j, i);
+            if (sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
+                started++;
+                if (u != t) {
+                    sum += predictedPeak(sim, u);
+                }
             }
         }
-        return sum <= sim.capacity(j) || startedOn(sim, j) == 0;
-    }
-
-    private static int startedOn(SimulatedRollout sim, int j) {
-        int c = 0;
-        for (int u = 0; u < sim.n; u++) {
-            if (sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
-                c++;
-            }
-        }
-        return c;
+        return sum <= sim.capacity(j) || started == 0;
     }
 
     int stepsDone(int t) {

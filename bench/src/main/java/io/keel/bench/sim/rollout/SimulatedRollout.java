@@ -19,6 +19,10 @@ import io.keel.planners.rollout.RooflineCostModel;
  * cache one token per sequence per iteration, and a full cache evicts idle prefixes, then
  * preempts a running sequence (recompute: it prefills its whole context again).
  *
+ * <p>Each instance keeps the list of trajectories resident on it and of those homed on it, so
+ * eviction, admission and the residency test cost the instance's members per event, not the
+ * trajectory count.
+ *
  * <p>Single-threaded; allocates freely (a simulator, not a kernel).
  */
 final class SimulatedRollout {
@@ -64,6 +68,14 @@ final class SimulatedRollout {
     final double[] stepRem;
     private final double[] prefillRem;
     final int[] res;
+    /** Trajectories whose KV is resident on each instance, and each one's index there. */
+    private final int[][] residents;
+    private final int[] residentCount;
+    private final int[] residentIndex;
+    /** Trajectories homed on each instance (keel), and each one's index there. */
+    private final int[][] homed;
+    private final int[] homedCount;
+    private final int[] homedIndex;
     final double[] kv;
     final int[] home;
     private final double[] readyAt;
@@ -147,6 +159,16 @@ final class SimulatedRollout {
         admitted = new long[n];
         Arrays.fill(res, -1);
         Arrays.fill(home, -1);
+        residents = new int[m][];
+        residentCount = new int[m];
+        residentIndex = new int[n];
+        homed = new int[m][];
+        homedCount = new int[m];
+        homedIndex = new int[n];
+        for (int j = 0; j < m; j++) {
+            residents[j] = new int[16];
+            homed[j] = new int[16];
+        }
         events = new IndexedHeap(n + m + 1, IndexedHeap.Order.MIN);
         migrationPlanner = keel && policy.migration() ? new MigrationPlanner(m, n, n) : null;
     }
@@ -155,9 +177,47 @@ final class SimulatedRollout {
     void setHome(int t, int j) {
         if (home[t] >= 0) {
             homeCount[home[t]]--;
+            unlink(homed, homedCount, homedIndex, home[t], t);
         }
         home[t] = j;
         homeCount[j]++;
+        link(homed, homedCount, homedIndex, j, t);
+    }
+
+    /** Moves {@code t}'s KV residency to {@code j} (-1: none), keeping the per-instance lists. */
+    private void setRes(int t, int j) {
+        if (res[t] >= 0) {
+            unlink(residents, residentCount, residentIndex, res[t], t);
+        }
+        res[t] = j;
+        if (j >= 0) {
+            link(residents, residentCount, residentIndex, j, t);
+        }
+    }
+
+    private static void link(int[][] lists, int[] counts, int[] index, int j, int t) {
+        if (counts[j] == lists[j].length) {
+            lists[j] = Arrays.copyOf(lists[j], 2 * counts[j]);
+        }
+        index[t] = counts[j];
+        lists[j][counts[j]++] = t;
+    }
+
+    private static void unlink(int[][] lists, int[] counts, int[] index, int j, int t) {
+        int i = index[t];
+        int last = lists[j][--counts[j]];
+        lists[j][i] = last;
+        index[last] = i;
+    }
+
+    /** Number of trajectories homed on {@code j} (started or not, finished included). */
+    int homedCount(int j) {
+        return homedCount[j];
+    }
+
+    /** The {@code i}-th trajectory homed on {@code j}. */
+    int homed(int j, int i) {
+        return homed[j][i];
     }
 
     /** Runs the rollout to its end. */
@@ -212,6 +272,14 @@ final class SimulatedRollout {
                 return cacheAware(t);
             }
             default -> {
+                if (!pred.mature()) {
+                    // Placement by load until predictions mature: slime's rule, with homes following it.
+                    int j = cacheAware(t);
+                    if (j != home[t]) {
+                        setHome(t, j);
+                    }
+                    return j;
+                }
                 return policy.placement() ? followLoad(t) : home[t];
             }
         }
@@ -258,18 +326,24 @@ final class SimulatedRollout {
         int least = 0;
         int most = 0;
         for (int j = 1; j < m; j++) {
-            if (load(j) < load(least)) {
+            if (queuedLoad(j) < queuedLoad(least)) {
                 least = j;
             }
-            if (load(j) > load(most)) {
+            if (queuedLoad(j) > queuedLoad(most)) {
                 most = j;
             }
         }
-        boolean imbalanced = load(most) - load(least) > 32 && load(most) > 1.0001 * load(least);
+        boolean imbalanced = queuedLoad(most) - queuedLoad(least) > 32 && queuedLoad(most) > 1.0001 * queuedLoad(least);
         if (!imbalanced && res[t] >= 0) {
             return res[t];
         }
         return least;
+    }
+
+    /** Running plus every waiting step (new trajectories included) per GPU: the router's load. */
+    private double queuedLoad(int j) {
+        int waiting = fifo != null ? fifo[j].size() : resumeQueue[j].waitingCount() + newQueue[j].waitingCount();
+        return (double) (runCount[j] + waiting) / degree[j];
     }
 
     private double load(int j) {
@@ -390,7 +464,7 @@ final class SimulatedRollout {
             lastFinish = now;
             used[j] -= kv[t];
             kv[t] = 0;
-            res[t] = -1;
+            setRes(t, -1);
             if (home[t] >= 0 && policy.isKeel()) {
                 homeCount[home[t]]--;
             }
@@ -468,9 +542,12 @@ final class SimulatedRollout {
     private boolean evictIdle(int j, double need, int keep) {
         while (cap[j] - used[j] < need) {
             int victim = -1;
-            for (int t = 0; t < n; t++) {
-                if (res[t] == j && t != keep && (phase[t] == TOOL || phase[t] == WAITING)
-                        && (victim < 0 || evictBefore(t, victim))) {
+            int[] ids = residents[j];
+            for (int i = 0; i < residentCount[j]; i++) {
+                int t = ids[i];
+                // The first in trajectory order among equals, as a scan over every trajectory would pick.
+                if (t != keep && (phase[t] == TOOL || phase[t] == WAITING) && (victim < 0 || evictBefore(t, victim)
+                        || (t < victim && !evictBefore(victim, t)))) {
                     victim = t;
                 }
             }
@@ -479,14 +556,19 @@ final class SimulatedRollout {
             }
             used[j] -= kv[victim];
             kv[victim] = 0;
-            res[victim] = -1;
+            setRes(victim, -1);
             evictions++;
         }
         return true;
     }
 
+    /** Memory-aware residency is on and has predictions from history to act on. */
+    private boolean residency() {
+        return policy.residency() && pred.mature();
+    }
+
     private boolean evictBefore(int a, int b) {
-        if (policy.residency()) {
+        if (residency()) {
             return pred.keepValue(a) < pred.keepValue(b);
         }
         return lastUse[a] < lastUse[b];
@@ -494,8 +576,10 @@ final class SimulatedRollout {
 
     private double evictable(int j, int keep) {
         double sum = 0;
-        for (int t = 0; t < n; t++) {
-            if (res[t] == j && t != keep && (phase[t] == TOOL || phase[t] == WAITING)) {
+        int[] ids = residents[j];
+        for (int i = 0; i < residentCount[j]; i++) {
+            int t = ids[i];
+            if (t != keep && (phase[t] == TOOL || phase[t] == WAITING)) {
                 sum += kv[t];
             }
         }
@@ -507,7 +591,7 @@ final class SimulatedRollout {
         int pick = 0;
         for (int i = 1; i < runCount[j]; i++) {
             int t = ids[i];
-            boolean later = policy.residency() ? pred.keepValue(t) < pred.keepValue(ids[pick]) : admitted[t] > admitted[ids[pick]];
+            boolean later = residency() ? pred.keepValue(t) < pred.keepValue(ids[pick]) : admitted[t] > admitted[ids[pick]];
             if (later) {
                 pick = i;
             }
@@ -523,7 +607,7 @@ final class SimulatedRollout {
         }
         used[j] -= kv[t];
         kv[t] = 0;
-        res[t] = -1;
+        setRes(t, -1);
         preemptions++;
         readyAt[t] = now;
         enqueue(t, j, now);
@@ -562,6 +646,14 @@ final class SimulatedRollout {
             return fifo[j].peek();
         }
         int t = resumeQueue[j].peekNext();
+        if (!pred.mature()) {
+            // Without history every priority is 0: serve both queues first come, first served.
+            int u = newQueue[j].peekNext();
+            if (t < 0 || (u >= 0 && readyAt[u] < readyAt[t])) {
+                t = u;
+            }
+            return t;
+        }
         if (t >= 0) {
             return t;
         }
@@ -569,7 +661,7 @@ final class SimulatedRollout {
         if (t < 0 && policy.placement()) {
             t = steal(j);
         }
-        if (t >= 0 && policy.residency() && !pred.peakFits(this, j, t)) {
+        if (t >= 0 && residency() && !pred.peakFits(this, j, t)) {
             return -1;
         }
         return t;
@@ -621,7 +713,7 @@ final class SimulatedRollout {
         if (res[t] >= 0 && res[t] != j) {
             used[res[t]] -= kv[t];
             kv[t] = 0;
-            res[t] = -1;
+            setRes(t, -1);
         }
         double length = logicalLength(t);
         double resident = res[t] == j ? kv[t] : 0;
@@ -631,7 +723,7 @@ final class SimulatedRollout {
         reprefillTokens += Math.max(0, Math.round(pre) - fresh);
         used[j] += length - resident;
         kv[t] = length;
-        res[t] = j;
+        setRes(t, j);
         prefillRem[t] = pre;
         phase[t] = PREFILL;
         queued[t] += now - readyAt[t];
@@ -648,7 +740,7 @@ final class SimulatedRollout {
         if (from >= 0) {
             used[from] -= kv[t];
             used[to] += kv[t];
-            res[t] = to;
+            setRes(t, to);
         }
         setHome(t, to);
         migrations++;

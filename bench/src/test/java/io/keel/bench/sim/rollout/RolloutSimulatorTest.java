@@ -65,6 +65,28 @@ class RolloutSimulatorTest {
     }
 
     @Test
+    void keelWithoutHistoryRoutesAndAdmitsByLoadAsSlimeDoesThenActsOnItsPredictions() {
+        // Migration and the parallelism planner off, so only the routing, queues and cache differ.
+        Policy keel = new Policy("keel-cold", Policy.Routing.PREDICTED_PLACEMENT, true, true, true, false, false, true,
+                true, false);
+        for (long seed = 1; seed <= 2; seed++) {
+            RolloutConfig cfg = small(seed == 1 ? 1 : 2);
+            RolloutWorkload.Params p = RolloutWorkload.Params.swe(16);
+            List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                    p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, seed)), cfg, seed);
+            RolloutResult slime = RolloutSimulator.run(steps, cfg, Policy.slime());
+            RolloutResult cold = RolloutSimulator.run(steps.subList(0, 1), cfg, keel);
+            RolloutResult slimeCold = RolloutSimulator.run(steps.subList(0, 1), cfg, Policy.slime());
+            assertTrue(slimeCold.evictions() > 0, "seed " + seed + ": not loaded");
+            assertEquals(slimeCold.makespanSeconds(), cold.makespanSeconds(), "seed " + seed);
+            assertEquals(slimeCold.evictions(), cold.evictions(), "seed " + seed);
+            RolloutResult warm = RolloutSimulator.run(steps, cfg, keel);
+            assertEquals(slime.makespanPerStep()[0], warm.makespanPerStep()[0], "seed " + seed);
+            assertTrue(slime.makespanPerStep()[1] != warm.makespanPerStep()[1], "seed " + seed + ": history changed nothing");
+        }
+    }
+
+    @Test
     void deterministic() {
         RolloutConfig cfg = small(1);
         RolloutWorkload.Params p = RolloutWorkload.Params.swe(64);
