@@ -17,7 +17,8 @@ import jdk.jfr.EventType;
  * ({@link QuotaPlanner}), builds the relay trees of the replica transfers ({@link RelayPlanner})
  * and packs them into the copy kernel's task table ({@link TileStreamPacker}), and returns a view
  * of all three. Expert state lives, on every rank, in one buffer of the rank's physical slots in
- * order (masters, then redundant slots), slot {@code i} at byte {@code i * S}.
+ * order (masters, then redundant slots), slot {@code i} at byte {@code i * S}
+ * ({@link SlotBufferTransfers} turns the plan's transfers into relay transfers by this rule).
  *
  * <p>Each step commits an {@link BalancerStepEvent} JFR event when a recording enables it.
  *
@@ -179,7 +180,7 @@ public final class EpBalancer implements AutoCloseable {
     }
 
     private BalancedStep finish(int layer, ReplicationPlan plan, long t0, TileStreamPacker into) {
-        request.clear().addTransfers(plan);
+        SlotBufferTransfers.add(plan, request.clear());
         RelayPlan trees = relay.plan(request, config.relayPolicy());
         TileStream tiles = into.pack(trees, config.channels());
         long nanos = System.nanoTime() - t0;

@@ -12,6 +12,7 @@ import io.keel.planners.relay.RelayPlanner;
 import io.keel.planners.relay.RelayPolicy;
 import io.keel.planners.relay.RelayRequest;
 import io.keel.streaming.BalancedStep;
+import io.keel.streaming.SlotBufferTransfers;
 import io.keel.streaming.EpBalancer;
 import io.keel.streaming.TileStream;
 import io.keel.streaming.TileStreamPacker;
@@ -74,7 +75,7 @@ public class TransfersBenchmark extends KeelBenchmark {
         keelPlans = new RelayPlanner[BATCHES];
         for (int b = 0; b < BATCHES; b++) {
             w.fill(b, loads[b]);
-            requests[b] = new RelayRequest(transfers).stateBytes(state).addTransfers(planner.plan(loads[b]));
+            requests[b] = SlotBufferTransfers.add(planner.plan(loads[b]), new RelayRequest(transfers).stateBytes(state));
             keelPlans[b] = RelayPlanner.uniform(64, 400e9, 256, transfers);
             keelPlans[b].plan(requests[b], RelayPolicy.BALANCED_TREES);
         }

@@ -29,7 +29,7 @@ class EpTransfersCommandTest {
         }
         String out = buf.toString(StandardCharsets.UTF_8);
         for (String key : new String[] {"\"weightSync\":{\"directMakespan\":", "\"ultraepMakespan\":", "\"keelMakespan\":",
-            "\"lowerBound\":", "\"tiles\":{\"tasks\":", "\"channels\":32", "\"maxChannelBytesOverMean\":",
+            "\"lowerBound\":", "\"keelDepth\":", "\"tiles\":{\"tasks\":", "\"channels\":32", "\"maxChannelBytesOverMean\":",
             "\"stepMicros\":{\"p50\":", "\"p99\":", "\"simulated\":{\"fractionOfIdeal\":", "\"speedupOverNoBalancing\":"}) {
             assertTrue(out.contains(key), key + " missing in " + out);
         }

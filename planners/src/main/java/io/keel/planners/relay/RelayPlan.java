@@ -166,6 +166,18 @@ public final class RelayPlan {
         return childCount[at(t, j)];
     }
 
+    /**
+     * Hops from the source to the deepest target over all trees: 0 without trees, 1 when every
+     * source sends to all its targets itself, 2 when some tree has a relay.
+     */
+    public int depth() {
+        int d = 0;
+        for (int t = 0; t < trees; t++) {
+            d = Math.max(d, treeRelays[t] > 0 ? 2 : 1);
+        }
+        return d;
+    }
+
     /** Bytes rank {@code r} sends. */
     public long egressBytes(int r) {
         return egressBytes[Checks.index("r", r, ranks)];

@@ -1,8 +1,6 @@
 package io.keel.planners.relay;
 
 import io.keel.core.Checks;
-import io.keel.planners.ep.ExpertLayout;
-import io.keel.planners.ep.ReplicationPlan;
 
 /**
  * The input of one {@link RelayPlanner} call, filled by the caller and reused: the transfers of
@@ -91,42 +89,6 @@ public final class RelayRequest {
         this.to[i] = to;
         this.sourceOffset[i] = sourceOffset;
         this.targetOffset[i] = targetOffset;
-        return this;
-    }
-
-    /**
-     * Adds every replica transfer of {@code plan} (expert {@code e} from its home rank to the
-     * replica's rank) with the buffer offsets of a rank that keeps its physical slots in order:
-     * physical slot {@code p} of rank {@code r} at byte {@code (p - layout.physicalBase(r)) * S},
-     * masters first, then the redundant slots, with S the current {@link #stateBytes()} (set it first).
-     *
-     * @throws IllegalArgumentException when the transfers do not fit (nothing added)
-     */
-    public RelayRequest addTransfers(ReplicationPlan plan) {
-        Checks.notNull("plan", plan);
-        final int n = plan.transferCount();
-        if (n > capacity - size) {
-            throw new IllegalArgumentException("transfers must be <= capacity " + capacity + ", was " + (size + n));
-        }
-        final ExpertLayout layout = plan.layout();
-        final long s = stateBytes;
-        for (int i = 0; i < n; i++) {
-            int e = plan.transferExpert(i);
-            int home = plan.transferFrom(i);
-            int to = plan.transferTo(i);
-            int phys = -1;
-            for (int j = 1, k = plan.instanceCount(e); j < k && phys < 0; j++) {
-                if (plan.instanceRank(e, j) == to) {
-                    phys = plan.instancePhysical(e, j);
-                }
-            }
-            int at = size++;
-            expert[at] = e;
-            from[at] = home;
-            this.to[at] = to;
-            sourceOffset[at] = (layout.masterPhysical(e) - layout.physicalBase(home)) * s;
-            targetOffset[at] = (phys - layout.physicalBase(to)) * s;
-        }
         return this;
     }
 

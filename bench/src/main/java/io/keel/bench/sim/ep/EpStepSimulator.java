@@ -61,7 +61,7 @@ public final class EpStepSimulator {
                          double keelTransferExposed, double keelPlanning, double directUnits, double ultraepUnits,
                          double keelUnits, double lowerBoundUnits, int keelWorseThanUltraep, Histogram stepNanos,
                          double tasks, double tiles, int channels, double maxChannelBytesOverMean,
-                         double depthTwoBoundUnits) {
+                         double depthTwoBoundUnits, int keelDepth) {
         /** Ideal over keel's time: 1 is perfect. */
         public double keelFractionOfIdeal() {
             return ideal / keel;
@@ -118,6 +118,7 @@ public final class EpStepSimulator {
         double lb = 0;
         double lb2 = 0;
         int worse = 0;
+        int depth = 0;
         double tasks = 0;
         double tiles = 0;
         double channelSkew = 1.0;
@@ -157,6 +158,7 @@ public final class EpStepSimulator {
                 channelSkew = Math.max(channelSkew, step.tiles().maxChannelBytesOverMean());
                 planning += planSeconds;
                 keelUnits += relay.makespanUnits();
+                depth = Math.max(depth, relay.depth());
                 lb += relay.lowerBoundUnits();
                 lb2 += relay.depthTwoBoundUnits();
                 double s = sqrtBalancer.step(0, loads).relay().makespanUnits();
@@ -171,7 +173,7 @@ public final class EpStepSimulator {
             }
         }
         return new Result(n, none, eplbTime, keel, ideal, exposed, planning, direct / n, sqrt / n, keelUnits / n, lb / n,
-                worse, h, tasks / n, tiles / n, base.channels(), channelSkew, lb2 / n);
+                worse, h, tasks / n, tiles / n, base.channels(), channelSkew, lb2 / n, depth);
     }
 
     /** {@code shape} with another expert state size. */

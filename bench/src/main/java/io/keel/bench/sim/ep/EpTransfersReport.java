@@ -28,6 +28,7 @@ public final class EpTransfersReport {
         ws.put("keelMakespan", r.keelUnits());
         ws.put("lowerBound", r.lowerBoundUnits());
         ws.put("depthTwoBound", r.depthTwoBoundUnits());
+        ws.put("keelDepth", r.keelDepth());
         ws.put("units", "S/B (one expert state over one link)");
         out.put("weightSync", ws);
         Map<String, Object> tiles = Report.object();
