@@ -3,6 +3,7 @@ package io.keel.vector.retrieve;
 import java.util.Arrays;
 import java.util.Objects;
 
+import org.eclipse.collections.api.map.primitive.MutableIntIntMap;
 import org.eclipse.collections.impl.map.mutable.primitive.IntIntHashMap;
 
 import io.keel.core.Checks;
@@ -37,7 +38,7 @@ final class EntryStore {
     int[] termIds = new int[0];
     int[] termCounts = new int[0];
     /** Term id to slot; absent ids were never added at this level. */
-    final IntIntHashMap slots = new IntIntHashMap();
+    final MutableIntIntMap slots = new IntIntHashMap();
     int[] df = new int[0];
     int[][] postDocs = new int[0][];
     int[][] postCounts = new int[0][];

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import org.eclipse.collections.api.list.primitive.MutableIntList;
 import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
 
 /**
@@ -30,7 +31,7 @@ import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
 public final class TextExperienceIndex {
     private final ExperienceIndex index;
     private final Vocabulary vocabulary = new Vocabulary();
-    private final IntArrayList tokens = new IntArrayList();
+    private final MutableIntList tokens = new IntArrayList();
     private final Consumer<String> addTerm = t -> tokens.add(vocabulary.add(t));
     private final Consumer<String> queryTerm = this::collectKnown;
     private final ExperienceQuery query = new ExperienceQuery();

@@ -2,6 +2,8 @@ package io.keel.vector.retrieve;
 
 import java.util.Objects;
 
+import org.eclipse.collections.api.list.MutableList;
+import org.eclipse.collections.api.map.primitive.MutableObjectIntMap;
 import org.eclipse.collections.impl.list.mutable.FastList;
 import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
 
@@ -13,8 +15,8 @@ import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
  * allocates nothing.
  */
 public final class Vocabulary {
-    private final ObjectIntHashMap<String> ids = new ObjectIntHashMap<>();
-    private final FastList<String> terms = FastList.newList();
+    private final MutableObjectIntMap<String> ids = new ObjectIntHashMap<>();
+    private final MutableList<String> terms = FastList.newList();
 
     /** An empty vocabulary. */
     public Vocabulary() {
