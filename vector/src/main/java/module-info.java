@@ -2,6 +2,8 @@
 module io.keel.vector {
     requires transitive io.keel.core;
     requires static jdk.incubator.vector;
+    requires org.eclipse.collections.api;
+    requires org.eclipse.collections.impl;
 
     exports io.keel.vector;
     exports io.keel.vector.select;

@@ -1,22 +1,25 @@
 package io.keel.vector;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import io.keel.core.Checks;
 import io.keel.core.TopK;
 import io.keel.vector.internal.VectorSupport;
-import io.keel.vector.internal.VectorSupports;
+import io.keel.vector.internal.VectorSupportProvider;
 
 /**
  * One-vs-many scoring over flat row-major storage ({@code n} rows of {@code dim} floats, row r
  * at {@code rowsOff + r * dim}), fused with top-k selection: rows are scored four at a time
  * (dot and Euclidean: one query load feeds four rows) and offered to a bounded heap as they
- * are scored, so no score array is written. Ties rank the lower row id first.
+ * are scored, so no score array is written. Ties rank the lower row id first. A row's score
+ * is bit for bit the pairwise kernel's ({@link VectorMath#dot}, {@link VectorMath#cosine},
+ * {@link VectorMath#squaredL2} of the query and the row): the four-row kernels keep its order.
  *
  * <p>{@link #scanInt8} scans int8 codes (see {@link VectorMath#quantize}) for an oversampled
  * candidate set by approximate dot product, then rescores the candidates with float32 rows.
  *
- * <p>Bad input (non-finite query value, a row whose score is not finite, ranges that do not fit,
+ * <p>A null argument throws {@link NullPointerException} naming it. Bad input (non-finite query value, a row whose score is not finite, ranges that do not fit,
  * {@code k} or {@code dim} over capacity) throws {@link IllegalArgumentException} and leaves the
  * previous {@link TopHits} untouched.
  *
@@ -24,7 +27,7 @@ import io.keel.vector.internal.VectorSupports;
  * {@code maxDim}, {@code maxK} and {@code maxCandidates}; scans allocate nothing.
  */
 public final class RowScanner {
-    private static final VectorSupport IMPL = VectorSupports.get();
+    private static final VectorSupport IMPL = VectorSupportProvider.get();
 
     private final int maxDim;
     private final int maxK;
@@ -60,9 +63,10 @@ public final class RowScanner {
 
     /** Top {@code k} of {@code n} rows of {@code rows} (from element {@code rowsOff}) against the query. */
     public TopHits scan(Similarity sim, float[] query, int qOff, float[] rows, int rowsOff, int n, int dim, int k) {
+        Objects.requireNonNull(sim, "sim");
         checkShape(n, dim, k);
-        VectorMath.range("query", query.length, qOff, dim);
-        checkRows(rows.length, rowsOff, n, dim);
+        VectorMath.range("query", query, qOff, dim);
+        checkRows(Objects.requireNonNull(rows, "rows").length, rowsOff, n, dim);
         Checks.finite("query", query, qOff, dim);
         TopK top = sim.largerIsBetter() ? largest : smallest;
         top.reset(k);
@@ -86,7 +90,7 @@ public final class RowScanner {
             int off = rowsOff + r * dim;
             float s = switch (sim) {
                 case DOT_PRODUCT -> IMPL.dot(query, qOff, rows, off, dim);
-                case COSINE -> IMPL.cosine(query, qOff, rows, off, dim);
+                case COSINE -> cosine(query, qOff, rows, off, dim);
                 case EUCLIDEAN -> IMPL.squaredL2(query, qOff, rows, off, dim);
             };
             offer(top, r, s);
@@ -100,6 +104,7 @@ public final class RowScanner {
      */
     public TopHits scan(Similarity sim, MemorySegment query, long qOff, MemorySegment rows, long rowsOff, int n,
             int dim, int k) {
+        Objects.requireNonNull(sim, "sim");
         checkShape(n, dim, k);
         VectorMath.range("query", query, qOff, 4L * dim, dim);
         VectorMath.range("rows", rows, rowsOff, 4L * n * dim, dim);
@@ -132,7 +137,7 @@ public final class RowScanner {
             long off = rowsOff + r * stride;
             float s = switch (sim) {
                 case DOT_PRODUCT -> IMPL.dot(query, qOff, rows, off, dim);
-                case COSINE -> IMPL.cosine(query, qOff, rows, off, dim);
+                case COSINE -> cosine(query, qOff, rows, off, dim);
                 case EUCLIDEAN -> IMPL.squaredL2(query, qOff, rows, off, dim);
             };
             offer(top, r, s);
@@ -153,11 +158,12 @@ public final class RowScanner {
     public TopHits scanInt8(float[] query, int qOff, byte[] codes, float[] scales, float[] rows, int n, int dim,
             int k, int candidates) {
         checkShape(n, dim, k);
+        Checks.inRange("dim", dim, 0, VectorMath.MAX_INT8_DIM);
         Checks.inRange("candidates", candidates, k, maxCandidates);
-        VectorMath.range("query", query.length, qOff, dim);
-        checkRows(codes.length, 0, n, dim);
-        checkRows(rows.length, 0, n, dim);
-        Checks.length("scales", scales.length, n);
+        VectorMath.range("query", query, qOff, dim);
+        checkRows(Objects.requireNonNull(codes, "codes").length, 0, n, dim);
+        checkRows(Objects.requireNonNull(rows, "rows").length, 0, n, dim);
+        Checks.length("scales", Objects.requireNonNull(scales, "scales").length, n);
         float qScale = VectorMath.quantize(query, qOff, queryCodes, 0, dim);
         TopK cand = this.candidates;
         cand.reset(candidates);
@@ -175,6 +181,17 @@ public final class RowScanner {
             offer(top, r, IMPL.dot(query, qOff, rows, r * dim, dim));
         }
         return publish(top);
+    }
+
+    /** The pairwise cosine, resolved in double where the float sums under- or overflowed. */
+    private static float cosine(float[] q, int qOff, float[] rows, int off, int dim) {
+        float s = IMPL.cosine(q, qOff, rows, off, dim);
+        return s == s ? s : VectorMath.cosineInDouble(q, qOff, rows, off, dim);
+    }
+
+    private static float cosine(MemorySegment q, long qOff, MemorySegment rows, long off, int dim) {
+        float s = IMPL.cosine(q, qOff, rows, off, dim);
+        return s == s ? s : VectorMath.cosineInDouble(q, qOff, rows, off, dim);
     }
 
     private void checkShape(int n, int dim, int k) {

@@ -1,5 +1,7 @@
 package io.keel.vector;
 
+import java.util.Objects;
+
 /**
  * The result of a scan: up to k (row id, score) pairs, best first, equal scores by lower id.
  * A view over arrays the owning {@link RowScanner} preallocated; valid until its next scan.
@@ -33,7 +35,7 @@ public final class TopHits {
 
     /** Copies the ids into {@code out[0, size)}; returns size. */
     public int copyIds(int[] out) {
-        io.keel.core.Checks.length("out", out.length, size);
+        io.keel.core.Checks.length("out", Objects.requireNonNull(out, "out").length, size);
         System.arraycopy(ids, 0, out, 0, size);
         return size;
     }

@@ -2,10 +2,11 @@ package io.keel.vector;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 import io.keel.core.Checks;
 import io.keel.vector.internal.VectorSupport;
-import io.keel.vector.internal.VectorSupports;
+import io.keel.vector.internal.VectorSupportProvider;
 
 /**
  * Similarity kernels over float32 and int8 vectors: dot, cosine, squared L2, int8 dot,
@@ -26,7 +27,19 @@ public final class VectorMath {
     /** Quantized values lie in {@code [-QMAX, QMAX]}: symmetric, so -128 is never produced. */
     public static final int QMAX = 127;
 
-    private static final VectorSupport IMPL = VectorSupports.get();
+    /**
+     * The longest int8 dot product that cannot overflow an int: {@code 131,071 * 128 * 128 <
+     * 2^31}. Longer ones are rejected.
+     */
+    public static final int MAX_INT8_DIM = Integer.MAX_VALUE / (128 * 128);
+
+    /**
+     * Below this squared norm the float sums may have lost precision to subnormals (or be 0 for
+     * a non-zero vector), so cosine and normalize recompute in double.
+     */
+    private static final float SAFE_SQUARED_NORM = 0x1p-60f;
+
+    private static final VectorSupport IMPL = VectorSupportProvider.get();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private VectorMath() {
@@ -39,14 +52,15 @@ public final class VectorMath {
 
     /** Dot product of two vectors of equal length. */
     public static float dot(float[] a, float[] b) {
-        Checks.sameLength("b", b.length, a.length);
+        Objects.requireNonNull(a, "a");
+        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
         return dot(a, 0, b, 0, a.length);
     }
 
     /** Dot product of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int dim) {
-        range("a", a.length, aOff, dim);
-        range("b", b.length, bOff, dim);
+        range("a", a, aOff, dim);
+        range("b", b, bOff, dim);
         float r = IMPL.dot(a, aOff, b, bOff, dim);
         if (!Float.isFinite(r)) {
             throw nonFinite("dot", a, aOff, b, bOff, dim);
@@ -65,19 +79,28 @@ public final class VectorMath {
         return r;
     }
 
-    /** Cosine similarity of two vectors of equal length; 0 when either is the zero vector. */
+    /**
+     * Cosine similarity of two vectors of equal length; 0 when either is the zero vector. Any
+     * finite vectors are accepted, however tiny or huge their elements: when the float partial
+     * sums underflow or overflow, the cosine is recomputed in double (exact products, no
+     * overflow for any float input).
+     */
     public static float cosine(float[] a, float[] b) {
-        Checks.sameLength("b", b.length, a.length);
+        Objects.requireNonNull(a, "a");
+        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
         return cosine(a, 0, b, 0, a.length);
     }
 
-    /** Cosine similarity in {@code [-1, 1]}; 0 when either vector is zero. */
+    /** Cosine similarity in {@code [-1, 1]}; 0 when either vector is zero; any finite input, as above. */
     public static float cosine(float[] a, int aOff, float[] b, int bOff, int dim) {
-        range("a", a.length, aOff, dim);
-        range("b", b.length, bOff, dim);
+        range("a", a, aOff, dim);
+        range("b", b, bOff, dim);
         float r = IMPL.cosine(a, aOff, b, bOff, dim);
         if (r != r) {
-            throw nonFinite("cosine", a, aOff, b, bOff, dim);
+            r = cosineInDouble(a, aOff, b, bOff, dim);
+            if (r != r) {
+                throw nonFinite("cosine", a, aOff, b, bOff, dim);
+            }
         }
         return r;
     }
@@ -88,21 +111,25 @@ public final class VectorMath {
         range("b", b, bOff, 4L * dim, dim);
         float r = IMPL.cosine(a, aOff, b, bOff, dim);
         if (r != r) {
-            throw nonFinite("cosine", a, aOff, b, bOff, dim);
+            r = cosineInDouble(a, aOff, b, bOff, dim);
+            if (r != r) {
+                throw nonFinite("cosine", a, aOff, b, bOff, dim);
+            }
         }
         return r;
     }
 
     /** Squared Euclidean distance of two vectors of equal length. */
     public static float squaredL2(float[] a, float[] b) {
-        Checks.sameLength("b", b.length, a.length);
+        Objects.requireNonNull(a, "a");
+        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
         return squaredL2(a, 0, b, 0, a.length);
     }
 
     /** Squared Euclidean distance of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
     public static float squaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
-        range("a", a.length, aOff, dim);
-        range("b", b.length, bOff, dim);
+        range("a", a, aOff, dim);
+        range("b", b, bOff, dim);
         float r = IMPL.squaredL2(a, aOff, b, bOff, dim);
         if (!Float.isFinite(r)) {
             throw nonFinite("squaredL2", a, aOff, b, bOff, dim);
@@ -123,18 +150,20 @@ public final class VectorMath {
 
     /** Exact integer dot product of two int8 vectors of equal length. */
     public static int dotInt8(byte[] a, byte[] b) {
-        Checks.sameLength("b", b.length, a.length);
+        Objects.requireNonNull(a, "a");
+        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
         return dotInt8(a, 0, b, 0, a.length);
     }
 
     /**
      * Exact integer dot product of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)};
-     * multiply by both vectors' scales for the float estimate. Never overflows for
-     * {@code dim < 131,072}.
+     * multiply by both vectors' scales for the float estimate. {@code dim} is at most
+     * {@link #MAX_INT8_DIM}, so the int result never overflows.
      */
     public static int dotInt8(byte[] a, int aOff, byte[] b, int bOff, int dim) {
-        range("a", a.length, aOff, dim);
-        range("b", b.length, bOff, dim);
+        int8Dim(dim);
+        range("a", a, aOff, dim);
+        range("b", b, bOff, dim);
         return IMPL.dotInt8(a, aOff, b, bOff, dim);
     }
 
@@ -149,8 +178,12 @@ public final class VectorMath {
         return aScale * bScale * dotInt8(a, aOff, b, bOff, dim);
     }
 
-    /** Exact integer dot product of {@code dim} bytes at byte offsets {@code aOff} and {@code bOff}. */
+    /**
+     * Exact integer dot product of {@code dim} bytes at byte offsets {@code aOff} and {@code bOff};
+     * {@code dim} at most {@link #MAX_INT8_DIM}.
+     */
     public static int dotInt8(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        int8Dim(dim);
         range("a", a, aOff, dim, dim);
         range("b", b, bOff, dim, dim);
         return IMPL.dotInt8(a, aOff, b, bOff, dim);
@@ -165,8 +198,8 @@ public final class VectorMath {
      * is written.
      */
     public static float quantize(float[] src, int srcOff, byte[] dst, int dstOff, int dim) {
-        range("src", src.length, srcOff, dim);
-        range("dst", dst.length, dstOff, dim);
+        range("src", src, srcOff, dim);
+        range("dst", dst, dstOff, dim);
         float maxAbs = IMPL.maxAbs(src, srcOff, dim);
         if (!Float.isFinite(maxAbs)) {
             throw firstNonFinite("src", src, srcOff, dim);
@@ -184,8 +217,8 @@ public final class VectorMath {
 
     /** The inverse of {@link #quantize}: {@code dst[i] = q[i] * scale}. */
     public static void dequantize(byte[] src, int srcOff, float scale, float[] dst, int dstOff, int dim) {
-        range("src", src.length, srcOff, dim);
-        range("dst", dst.length, dstOff, dim);
+        range("src", src, srcOff, dim);
+        range("dst", dst, dstOff, dim);
         Checks.finite("scale", scale);
         for (int i = 0; i < dim; i++) {
             dst[dstOff + i] = src[srcOff + i] * scale;
@@ -193,25 +226,102 @@ public final class VectorMath {
     }
 
     /**
-     * Scales {@code v[off, off + dim)} in place to unit L2 norm; returns the norm it had. Zero
-     * and non-finite vectors are rejected and left untouched.
+     * Scales {@code v[off, off + dim)} in place to unit L2 norm; returns the norm it had, rounded
+     * to float ({@code +Infinity} when it exceeds the float range). Any finite non-zero vector is
+     * accepted, however tiny or huge its elements: when the float sum of squares underflows or
+     * overflows, the norm is computed in double. The zero vector and non-finite values are
+     * rejected with {@code v} untouched.
      */
     public static float normalize(float[] v, int off, int dim) {
-        range("v", v.length, off, dim);
+        range("v", v, off, dim);
         float sq = IMPL.dot(v, off, v, off, dim);
-        if (!Float.isFinite(sq)) {
-            throw nonFinite("normalize", v, off, v, off, dim);
+        if (Float.isFinite(sq) && sq >= SAFE_SQUARED_NORM) {
+            float norm = (float) Math.sqrt(sq);
+            float inv = 1f / norm;
+            for (int i = 0; i < dim; i++) {
+                v[off + i] *= inv;
+            }
+            return norm;
         }
-        if (sq == 0f) {
-            throw new IllegalArgumentException("v is a zero vector (offset " + off + ", dim " + dim
-                    + "): it has no direction to normalise to");
-        }
-        float norm = (float) Math.sqrt(sq);
-        float inv = 1f / norm;
+        return normalizeInDouble(v, off, dim);
+    }
+
+    private static float normalizeInDouble(float[] v, int off, int dim) {
+        double sq = 0;
         for (int i = 0; i < dim; i++) {
-            v[off + i] *= inv;
+            float x = v[off + i];
+            if (!Float.isFinite(x)) {
+                throw Checks.element("v", off + i, "must be finite", x);
+            }
+            sq += (double) x * x;
         }
-        return norm;
+        if (sq == 0) {
+            throw new IllegalArgumentException("v: the zero vector has no direction to normalise to (dim " + dim + ")");
+        }
+        double norm = Math.sqrt(sq);
+        for (int i = 0; i < dim; i++) {
+            v[off + i] = (float) (v[off + i] / norm);
+        }
+        return (float) norm;
+    }
+
+    /**
+     * Cosine in double, for inputs whose float sums underflowed or overflowed: products of floats
+     * are exact in double and their sums cannot overflow. NaN when an input is not finite.
+     */
+    static float cosineInDouble(float[] a, int aOff, float[] b, int bOff, int dim) {
+        double s = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < dim; i++) {
+            double x = a[aOff + i];
+            double y = b[bOff + i];
+            s += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return cosineOf(s, na, nb);
+    }
+
+    static float cosineInDouble(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        double s = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < dim; i++) {
+            double x = a.get(F32, aOff + 4L * i);
+            double y = b.get(F32, bOff + 4L * i);
+            s += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return cosineOf(s, na, nb);
+    }
+
+    private static float cosineOf(double s, double na, double nb) {
+        if (!Double.isFinite(s + na + nb)) {
+            return Float.NaN;
+        }
+        if (na == 0 || nb == 0) {
+            return 0f;
+        }
+        return (float) Math.max(-1.0, Math.min(1.0, s / Math.sqrt(na * nb)));
+    }
+
+    private static void int8Dim(int dim) {
+        if (dim > MAX_INT8_DIM) {
+            throw new IllegalArgumentException("dim must be <= " + MAX_INT8_DIM
+                    + " for an int8 dot product (longer ones can overflow an int), was " + dim);
+        }
+    }
+
+    /** Requires {@code [off, off + dim)} inside an array of {@code length}. */
+    static void range(String name, float[] v, int off, int dim) {
+        range(name, Objects.requireNonNull(v, name).length, off, dim);
+    }
+
+    /** Requires {@code v} non-null and {@code [off, off + dim)} inside it. */
+    static void range(String name, byte[] v, int off, int dim) {
+        range(name, Objects.requireNonNull(v, name).length, off, dim);
     }
 
     /** Requires {@code [off, off + dim)} inside an array of {@code length}. */
@@ -227,6 +337,7 @@ public final class VectorMath {
 
     /** Requires {@code [off, off + bytes)} inside the segment. */
     static void range(String name, MemorySegment s, long off, long bytes, int dim) {
+        Objects.requireNonNull(s, name);
         if (dim < 0) {
             throw new IllegalArgumentException("dim must be >= 0, was " + dim);
         }

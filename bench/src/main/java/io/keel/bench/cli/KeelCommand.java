@@ -18,6 +18,7 @@ import picocli.CommandLine;
             EplbCommand.class,
             SelectCommand.class,
             ScoreCommand.class,
+            KbCommand.class,
             RolloutCommand.class,
             CommandLine.HelpCommand.class})
 public final class KeelCommand implements Runnable {

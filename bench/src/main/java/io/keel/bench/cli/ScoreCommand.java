@@ -20,7 +20,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code keel score}: one-vs-many top-10 dot-product scan throughput, in one process, alternating
  * keel's fused scan, the same loop over Lucene's {@code VectorUtil.dotProduct} on the same rows,
- * and a plain SIMD sum over the same bytes (the bandwidth reference). Medians over rounds.
+ * and a plain SIMD sum over the same bytes (the bandwidth reference). Medians over rounds. Then
+ * the pairwise kernels at {@code --dim}: keel's and Lucene's dot, cosine and squared L2 on the
+ * same 64 in-cache vector pairs, alternated round by round; each {@code pairwise*Ratio} is keel's
+ * ops/s over Lucene's, the ratio of the median round times.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Measure the one-vs-many similarity scan (GB/s) against Lucene and a bandwidth reference.")
@@ -94,13 +97,17 @@ public final class ScoreCommand implements Runnable {
         m.put("gbPerSec", round2(bytes / median(ours)));
         m.put("bandwidthRefGbPerSec", round2(bytes / median(reference)));
         m.put("luceneRatio", round2((double) median(lucene) / median(ours)));
+        double[] pairwise = PairwiseRatios.measure(dim, rounds);
+        m.put("pairwiseDotRatio", round2(pairwise[0]));
+        m.put("pairwiseCosineRatio", round2(pairwise[1]));
+        m.put("pairwiseL2Ratio", round2(pairwise[2]));
         if (sink == 42.4242f) {
             m.put("sink", sink);
         }
         Report.print(System.out, m, output.json());
     }
 
-    private static long median(long[] t) {
+    static long median(long[] t) {
         long[] c = t.clone();
         Arrays.sort(c);
         return c[c.length / 2];

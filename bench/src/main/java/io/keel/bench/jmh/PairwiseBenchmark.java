@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Pairwise float32 dot and cosine: keel against Lucene's and JVector's {@code VectorUtil} on the
+ * Pairwise float32 dot, cosine and squared L2: keel against Lucene's and JVector's {@code VectorUtil} on the
  * same two vectors (paired methods that differ only in what they call), in the style of
  * Lucene's {@code VectorUtilBenchmark}. Ops/us.
  */
@@ -78,5 +78,20 @@ public class PairwiseBenchmark extends KeelBenchmark {
     @Benchmark
     public float jvectorCosine() {
         return io.github.jbellis.jvector.vector.VectorUtil.cosine(ja, jb);
+    }
+
+    @Benchmark
+    public float keelSquaredL2() {
+        return VectorMath.squaredL2(a, b);
+    }
+
+    @Benchmark
+    public float luceneSquaredL2() {
+        return org.apache.lucene.util.VectorUtil.squareDistance(a, b);
+    }
+
+    @Benchmark
+    public float jvectorSquaredL2() {
+        return io.github.jbellis.jvector.vector.VectorUtil.squareL2Distance(ja, jb);
     }
 }

@@ -171,7 +171,7 @@ class KeelCommandTest {
                 .filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector"))
                 // the vector provider's INFO log of the implementation it chose (JUL prints a header line)
                 .filter(l -> !l.startsWith("INFO: keel vector kernels: "))
-                .filter(l -> !l.endsWith("io.keel.vector.internal.VectorSupports choose"))
+                .filter(l -> !l.endsWith("io.keel.vector.internal.VectorSupportProvider choose"))
                 .toList();
         assertTrue(unexpected.isEmpty(), "unexpected stderr: " + unexpected);
         assertTrue(out.startsWith("{") && out.contains("\"core\""), out);

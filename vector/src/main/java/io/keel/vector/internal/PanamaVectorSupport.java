@@ -9,21 +9,31 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Panama Vector API implementation at the CPU's preferred width. Loaded reflectively by
- * {@link VectorSupports} only after it has found {@code jdk.incubator.vector} in the boot layer, so
- * the species constants below never initialise on a JVM without the module.
+ * The Panama Vector API implementation at the CPU's preferred width. Package-private: only
+ * {@link VectorSupportProvider} reaches it, through a private lookup, after it has found
+ * {@code jdk.incubator.vector} in the boot layer, so the species constants below never initialise
+ * on a JVM without the module.
  *
- * <p>Float kernels keep several independent FMA chains (the FMA latency, not the load ports,
- * bounds a single chain) and finish with a scalar FMA tail. The int8 dot widens bytes to shorts
+ * <p>One summation order per kernel, whatever the entry point: dot and squared L2 keep four FMA
+ * chains (block j of {@code 4L} floats feeds chain j mod 4; the FMA latency, not the load ports,
+ * bounds a single chain), fold leftover whole vectors into chain 0, add the chains as
+ * {@code (c0 + c1) + (c2 + c3)}, reduce the lanes with {@link #sum}, and finish with a scalar FMA
+ * tail. The two-row kernels behind {@code dot4}/{@code squaredL2x4} follow that order row by row,
+ * so a scan scores a row exactly as the pairwise kernel does. The int8 dot widens bytes to shorts
  * (a product of two bytes fits a short), multiplies, and widens the products to ints.
  * Stateless; allocates nothing once C2 has scalarised the vectors.
  */
-public final class PanamaVectorSupport implements VectorSupport {
+final class PanamaVectorSupport implements VectorSupport {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final VectorShuffle<Float> X1 = VectorShuffle.fromOp(F, i -> (i ^ 1) & (L - 1));
+    private static final VectorShuffle<Float> X2 = VectorShuffle.fromOp(F, i -> (i ^ 2) & (L - 1));
+    private static final VectorShuffle<Float> X4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
+    private static final VectorShuffle<Float> X8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
     private static final VectorSpecies<Short> S =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize()));
     private static final VectorSpecies<Integer> I =
@@ -33,54 +43,48 @@ public final class PanamaVectorSupport implements VectorSupport {
     private static final int BL = S.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    /** Used by {@link VectorSupports} through reflection. */
-    public PanamaVectorSupport() {
+    /** Reached by {@link VectorSupportProvider}'s private lookup. */
+    PanamaVectorSupport() {
+    }
+
+    /** Whether the CPU offers float vectors of at least 128 bits (called through the lookup). */
+    static boolean usable() {
+        return F.vectorBitSize() >= 128 && L <= 16;
     }
 
     /**
-     * The horizontal sum in a fixed tree order. {@code reduceLanes(ADD)} leaves the order
-     * unspecified, and C2's intrinsic and the interpreter's Java fallback do differ, so a score
-     * could change when a method gets compiled; lane extraction is exact in every tier, so this
-     * sum is the same in all of them.
+     * The horizontal sum in a fixed tree order: lane i gets lane {@code i ^ 8}, then {@code i ^ 4},
+     * {@code i ^ 2}, {@code i ^ 1}; the answer is lane 0. {@code reduceLanes(ADD)} leaves the order
+     * unspecified, and C2's intrinsic and the interpreter's Java code differ, so a score could
+     * change when a method gets compiled. A lane permutation and a lane-wise add are exact in every
+     * tier, so this sum is the same in all of them, at a few instructions (it replaced 16 lane
+     * extractions with the same order).
      */
     private static float sum(FloatVector v) {
         if (L == 16) {
-            float a = (v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12));
-            float b = (v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14));
-            float c = (v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13));
-            float d = (v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15));
-            return (a + b) + (c + d);
+            v = v.add(v.rearrange(X8));
         }
-        if (L == 8) {
-            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
-                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+        if (L >= 8) {
+            v = v.add(v.rearrange(X4));
         }
-        if (L == 4) {
-            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
-        }
-        float s = 0f;
-        for (int i = 0; i < L; i++) {
-            s += v.lane(i);
-        }
-        return s;
+        v = v.add(v.rearrange(X2));
+        return v.add(v.rearrange(X1)).lane(0);
     }
 
     /**
-     * The sum of {@code a[off, off + L)} in a fixed tree order; the four-row kernels spill their
-     * accumulators to the caller's scratch and sum them here (four lane-extraction trees in one
-     * method exceed C2's inlining budget, and a vector crossing a non-inlined call is boxed).
+     * {@link #sum}'s tree over {@code L} floats spilled to {@code s[off, off + L)}, bit for bit: the
+     * halving {@code s[i] += s[i + h]} for h = L/2 .. 1 leaves in {@code s[off]} the expression
+     * {@code sum} leaves in lane 0. The two-row kernels spill instead of calling {@code sum}: two
+     * reductions in one large method can exceed C2's inlining budget, and a vector passed to a
+     * call that is not inlined is boxed.
      */
-    private static float tree(float[] a, int off) {
-        float s = 0f;
-        for (int h = 0; h < L; h += 4) {
-            s += (a[off + h] + a[off + h + 2]) + (a[off + h + 1] + a[off + h + 3]);
+    private static float halve(float[] s, int off) {
+        for (int h = L >> 1; h > 0; h >>= 1) {
+            for (int i = 0; i < h; i++) {
+                s[off + i] += s[off + i + h];
+            }
         }
-        return s;
-    }
-
-    /** Whether the CPU offers float vectors of at least 128 bits. */
-    public static boolean usable() {
-        return F.vectorBitSize() >= 128;
+        return s[off];
     }
 
     @Override
@@ -88,27 +92,29 @@ public final class PanamaVectorSupport implements VectorSupport {
         return "Panama Vector API, " + F.vectorBitSize() + "-bit vectors (" + L + " floats)";
     }
 
+    // ---- float[] kernels ----
+
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int dim) {
         int i = 0;
         float res = 0f;
         if (dim >= L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            FloatVector acc2 = FloatVector.zero(F);
-            FloatVector acc3 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
             for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-                acc1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), acc1);
-                acc2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
-                        .fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), acc2);
-                acc3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
-                        .fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), acc3);
+                c0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), c0);
+                c1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), c1);
+                c2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), c2);
+                c3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), c3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
-                acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+                c0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), c0);
             }
-            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
+            res = sum(c0.add(c1).add(c2.add(c3)));
         }
         for (; i < dim; i++) {
             res = Math.fma(a[aOff + i], b[bOff + i], res);
@@ -117,69 +123,38 @@ public final class PanamaVectorSupport implements VectorSupport {
     }
 
     @Override
-    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
-        if (a.isNative() && b.isNative()) {
-            return dotNative(a, aOff, b, bOff, dim);
-        }
-        float[] fa = floats(a, aOff);
-        float[] fb = floats(b, bOff);
-        if (fa != null && fb != null) {
-            return dot(fa, index(a, aOff), fb, index(b, bOff), dim);
-        }
-        return ScalarVectorSupport.INSTANCE.dot(a, aOff, b, bOff, dim);
-    }
-
-    private static float dotNative(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+    public float squaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
         int i = 0;
         float res = 0f;
         if (dim >= L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            FloatVector acc2 = FloatVector.zero(F);
-            FloatVector acc3 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
             for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                long o = (long) i << 2;
-                acc0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
-                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), acc0);
-                acc1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE)
-                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE), acc1);
-                acc2 = FloatVector.fromMemorySegment(F, a, aOff + o + 8L * L, NATIVE)
-                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 8L * L, NATIVE), acc2);
-                acc3 = FloatVector.fromMemorySegment(F, a, aOff + o + 12L * L, NATIVE)
-                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 12L * L, NATIVE), acc3);
+                FloatVector d0 = FloatVector.fromArray(F, a, aOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
+                FloatVector d1 = FloatVector.fromArray(F, a, aOff + i + L)
+                        .sub(FloatVector.fromArray(F, b, bOff + i + L));
+                FloatVector d2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
+                        .sub(FloatVector.fromArray(F, b, bOff + i + 2 * L));
+                FloatVector d3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
+                        .sub(FloatVector.fromArray(F, b, bOff + i + 3 * L));
+                c0 = d0.fma(d0, c0);
+                c1 = d1.fma(d1, c1);
+                c2 = d2.fma(d2, c2);
+                c3 = d3.fma(d3, c3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
-                long o = (long) i << 2;
-                acc0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
-                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), acc0);
+                FloatVector d0 = FloatVector.fromArray(F, a, aOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
+                c0 = d0.fma(d0, c0);
             }
-            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
+            res = sum(c0.add(c1).add(c2.add(c3)));
         }
         for (; i < dim; i++) {
-            long o = (long) i << 2;
-            res = Math.fma(a.get(ScalarVectorSupport.F32, aOff + o), b.get(ScalarVectorSupport.F32, bOff + o), res);
+            float d = a[aOff + i] - b[bOff + i];
+            res = Math.fma(d, d, res);
         }
         return res;
-    }
-
-    /**
-     * The float[] behind a heap segment when {@code off} falls on a float boundary, else null.
-     * Heap segments go to the array kernels so that the Vector API's segment loads only ever see
-     * native segments: their (JDK-shared) profile, once it has seen both kinds, loses the load
-     * intrinsic and every vector is boxed. Mixed heap/native pairs take the scalar loops.
-     */
-    private static float[] floats(MemorySegment s, long off) {
-        return !s.isNative() && ((s.address() + off) & 3) == 0 && s.heapBase().orElse(null) instanceof float[] f
-                ? f : null;
-    }
-
-    /** The byte[] behind a heap segment, else null; see {@link #floats}. */
-    private static byte[] bytes(MemorySegment s) {
-        return !s.isNative() && s.heapBase().orElse(null) instanceof byte[] b ? b : null;
-    }
-
-    private static int index(MemorySegment s, long off) {
-        return (int) ((s.address() + off) >>> 2);
     }
 
     @Override
@@ -229,97 +204,190 @@ public final class PanamaVectorSupport implements VectorSupport {
     }
 
     @Override
-    public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+    public void dot4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
+        dot2(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
+        dot2(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+    }
+
+    /** {@link #dot} of the query with two rows, in its order; the query is loaded once for both. */
+    private static void dot2(float[] q, int qOff, float[] rows, int o0, int o1, int dim, float[] out, int at) {
+        int i = 0;
+        float r0 = 0f;
+        float r1 = 0f;
+        if (dim >= L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector x1 = FloatVector.zero(F);
+            FloatVector x2 = FloatVector.zero(F);
+            FloatVector x3 = FloatVector.zero(F);
+            FloatVector y0 = FloatVector.zero(F);
+            FloatVector y1 = FloatVector.zero(F);
+            FloatVector y2 = FloatVector.zero(F);
+            FloatVector y3 = FloatVector.zero(F);
+            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
+                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
+                x0 = q0.fma(FloatVector.fromArray(F, rows, o0 + i), x0);
+                y0 = q0.fma(FloatVector.fromArray(F, rows, o1 + i), y0);
+                FloatVector q1 = FloatVector.fromArray(F, q, qOff + i + L);
+                x1 = q1.fma(FloatVector.fromArray(F, rows, o0 + i + L), x1);
+                y1 = q1.fma(FloatVector.fromArray(F, rows, o1 + i + L), y1);
+                FloatVector q2 = FloatVector.fromArray(F, q, qOff + i + 2 * L);
+                x2 = q2.fma(FloatVector.fromArray(F, rows, o0 + i + 2 * L), x2);
+                y2 = q2.fma(FloatVector.fromArray(F, rows, o1 + i + 2 * L), y2);
+                FloatVector q3 = FloatVector.fromArray(F, q, qOff + i + 3 * L);
+                x3 = q3.fma(FloatVector.fromArray(F, rows, o0 + i + 3 * L), x3);
+                y3 = q3.fma(FloatVector.fromArray(F, rows, o1 + i + 3 * L), y3);
+            }
+            for (int bound = dim & -L; i < bound; i += L) {
+                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
+                x0 = q0.fma(FloatVector.fromArray(F, rows, o0 + i), x0);
+                y0 = q0.fma(FloatVector.fromArray(F, rows, o1 + i), y0);
+            }
+            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
+            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
+            r0 = halve(out, 4);
+            r1 = halve(out, 4 + L);
+        }
+        for (; i < dim; i++) {
+            float x = q[qOff + i];
+            r0 = Math.fma(x, rows[o0 + i], r0);
+            r1 = Math.fma(x, rows[o1 + i], r1);
+        }
+        out[at] = r0;
+        out[at + 1] = r1;
+    }
+
+    @Override
+    public void squaredL2x4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
+        l2x2(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
+        l2x2(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+    }
+
+    /** {@link #squaredL2} of the query to two rows, in its order (query minus row, as there). */
+    private static void l2x2(float[] q, int qOff, float[] rows, int o0, int o1, int dim, float[] out, int at) {
+        int i = 0;
+        float r0 = 0f;
+        float r1 = 0f;
+        if (dim >= L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector x1 = FloatVector.zero(F);
+            FloatVector x2 = FloatVector.zero(F);
+            FloatVector x3 = FloatVector.zero(F);
+            FloatVector y0 = FloatVector.zero(F);
+            FloatVector y1 = FloatVector.zero(F);
+            FloatVector y2 = FloatVector.zero(F);
+            FloatVector y3 = FloatVector.zero(F);
+            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
+                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
+                FloatVector d = q0.sub(FloatVector.fromArray(F, rows, o0 + i));
+                FloatVector e = q0.sub(FloatVector.fromArray(F, rows, o1 + i));
+                x0 = d.fma(d, x0);
+                y0 = e.fma(e, y0);
+                FloatVector q1 = FloatVector.fromArray(F, q, qOff + i + L);
+                d = q1.sub(FloatVector.fromArray(F, rows, o0 + i + L));
+                e = q1.sub(FloatVector.fromArray(F, rows, o1 + i + L));
+                x1 = d.fma(d, x1);
+                y1 = e.fma(e, y1);
+                FloatVector q2 = FloatVector.fromArray(F, q, qOff + i + 2 * L);
+                d = q2.sub(FloatVector.fromArray(F, rows, o0 + i + 2 * L));
+                e = q2.sub(FloatVector.fromArray(F, rows, o1 + i + 2 * L));
+                x2 = d.fma(d, x2);
+                y2 = e.fma(e, y2);
+                FloatVector q3 = FloatVector.fromArray(F, q, qOff + i + 3 * L);
+                d = q3.sub(FloatVector.fromArray(F, rows, o0 + i + 3 * L));
+                e = q3.sub(FloatVector.fromArray(F, rows, o1 + i + 3 * L));
+                x3 = d.fma(d, x3);
+                y3 = e.fma(e, y3);
+            }
+            for (int bound = dim & -L; i < bound; i += L) {
+                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
+                FloatVector d = q0.sub(FloatVector.fromArray(F, rows, o0 + i));
+                FloatVector e = q0.sub(FloatVector.fromArray(F, rows, o1 + i));
+                x0 = d.fma(d, x0);
+                y0 = e.fma(e, y0);
+            }
+            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
+            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
+            r0 = halve(out, 4);
+            r1 = halve(out, 4 + L);
+        }
+        for (; i < dim; i++) {
+            float x = q[qOff + i];
+            float d = x - rows[o0 + i];
+            float e = x - rows[o1 + i];
+            r0 = Math.fma(d, d, r0);
+            r1 = Math.fma(e, e, r1);
+        }
+        out[at] = r0;
+        out[at + 1] = r1;
+    }
+
+    // ---- MemorySegment kernels: native segments here, heap segments through the float[] kernels ----
+
+    private static float get(MemorySegment s, long off) {
+        return s.get(ScalarVectorSupport.F32, off);
+    }
+
+    /**
+     * The float[] behind a heap segment when {@code off} falls on a float boundary, else null.
+     * Heap segments go to the array kernels so that the Vector API's segment loads only ever see
+     * native segments: their (JDK-shared) profile, once it has seen both kinds, loses the load
+     * intrinsic and every vector is boxed. Mixed heap/native pairs take the scalar loops.
+     */
+    private static float[] floats(MemorySegment s, long off) {
+        return !s.isNative() && ((s.address() + off) & 3) == 0 && s.heapBase().orElse(null) instanceof float[] f
+                ? f : null;
+    }
+
+    /** The byte[] behind a heap segment, else null; see {@link #floats}. */
+    private static byte[] bytes(MemorySegment s) {
+        return !s.isNative() && s.heapBase().orElse(null) instanceof byte[] b ? b : null;
+    }
+
+    private static int index(MemorySegment s, long off) {
+        return (int) ((s.address() + off) >>> 2);
+    }
+
+    @Override
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
         if (a.isNative() && b.isNative()) {
-            return cosineNative(a, aOff, b, bOff, dim);
+            return dotNative(a, aOff, b, bOff, dim);
         }
         float[] fa = floats(a, aOff);
         float[] fb = floats(b, bOff);
         if (fa != null && fb != null) {
-            return cosine(fa, index(a, aOff), fb, index(b, bOff), dim);
+            return dot(fa, index(a, aOff), fb, index(b, bOff), dim);
         }
-        return ScalarVectorSupport.INSTANCE.cosine(a, aOff, b, bOff, dim);
+        return ScalarVectorSupport.INSTANCE.dot(a, aOff, b, bOff, dim);
     }
 
-    private static float cosineNative(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
-        int i = 0;
-        float s = 0f;
-        float na = 0f;
-        float nb = 0f;
-        if (dim >= L) {
-            FloatVector s0 = FloatVector.zero(F);
-            FloatVector s1 = FloatVector.zero(F);
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F);
-            FloatVector b1 = FloatVector.zero(F);
-            for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
-                long o = (long) i << 2;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE);
-                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE);
-                FloatVector x1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE);
-                FloatVector y1 = FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE);
-                s0 = x0.fma(y0, s0);
-                a0 = x0.fma(x0, a0);
-                b0 = y0.fma(y0, b0);
-                s1 = x1.fma(y1, s1);
-                a1 = x1.fma(x1, a1);
-                b1 = y1.fma(y1, b1);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                long o = (long) i << 2;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE);
-                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE);
-                s0 = x0.fma(y0, s0);
-                a0 = x0.fma(x0, a0);
-                b0 = y0.fma(y0, b0);
-            }
-            s = sum(s0.add(s1));
-            na = sum(a0.add(a1));
-            nb = sum(b0.add(b1));
-        }
-        for (; i < dim; i++) {
-            long o = (long) i << 2;
-            float x = a.get(ScalarVectorSupport.F32, aOff + o);
-            float y = b.get(ScalarVectorSupport.F32, bOff + o);
-            s = Math.fma(x, y, s);
-            na = Math.fma(x, x, na);
-            nb = Math.fma(y, y, nb);
-        }
-        return ScalarVectorSupport.cosineOf(s, na, nb);
-    }
-
-    @Override
-    public float squaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
+    private static float dotNative(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        final long v = 4L * L;
         int i = 0;
         float res = 0f;
         if (dim >= L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            FloatVector acc2 = FloatVector.zero(F);
-            FloatVector acc3 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
             for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                FloatVector d0 = FloatVector.fromArray(F, a, aOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
-                FloatVector d1 = FloatVector.fromArray(F, a, aOff + i + L)
-                        .sub(FloatVector.fromArray(F, b, bOff + i + L));
-                FloatVector d2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
-                        .sub(FloatVector.fromArray(F, b, bOff + i + 2 * L));
-                FloatVector d3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
-                        .sub(FloatVector.fromArray(F, b, bOff + i + 3 * L));
-                acc0 = d0.fma(d0, acc0);
-                acc1 = d1.fma(d1, acc1);
-                acc2 = d2.fma(d2, acc2);
-                acc3 = d3.fma(d3, acc3);
+                long o = 4L * i;
+                c0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE), c0);
+                c1 = FloatVector.fromMemorySegment(F, a, aOff + o + v, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + v, NATIVE), c1);
+                c2 = FloatVector.fromMemorySegment(F, a, aOff + o + 2 * v, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 2 * v, NATIVE), c2);
+                c3 = FloatVector.fromMemorySegment(F, a, aOff + o + 3 * v, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + o + 3 * v, NATIVE), c3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
-                FloatVector d0 = FloatVector.fromArray(F, a, aOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
-                acc0 = d0.fma(d0, acc0);
+                c0 = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, NATIVE)
+                        .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, NATIVE), c0);
             }
-            res = sum(acc0.add(acc1).add(acc2.add(acc3)));
+            res = sum(c0.add(c1).add(c2.add(c3)));
         }
         for (; i < dim; i++) {
-            float d = a[aOff + i] - b[bOff + i];
-            res = Math.fma(d, d, res);
+            res = Math.fma(get(a, aOff + 4L * i), get(b, bOff + 4L * i), res);
         }
         return res;
     }
@@ -338,35 +406,251 @@ public final class PanamaVectorSupport implements VectorSupport {
     }
 
     private static float squaredL2Native(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        final long v = 4L * L;
         int i = 0;
         float res = 0f;
         if (dim >= L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
-                long o = (long) i << 2;
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
+            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
+                long o = 4L * i;
                 FloatVector d0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
                         .sub(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE));
-                FloatVector d1 = FloatVector.fromMemorySegment(F, a, aOff + o + 4L * L, NATIVE)
-                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o + 4L * L, NATIVE));
-                acc0 = d0.fma(d0, acc0);
-                acc1 = d1.fma(d1, acc1);
+                FloatVector d1 = FloatVector.fromMemorySegment(F, a, aOff + o + v, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o + v, NATIVE));
+                FloatVector d2 = FloatVector.fromMemorySegment(F, a, aOff + o + 2 * v, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o + 2 * v, NATIVE));
+                FloatVector d3 = FloatVector.fromMemorySegment(F, a, aOff + o + 3 * v, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o + 3 * v, NATIVE));
+                c0 = d0.fma(d0, c0);
+                c1 = d1.fma(d1, c1);
+                c2 = d2.fma(d2, c2);
+                c3 = d3.fma(d3, c3);
             }
             for (int bound = dim & -L; i < bound; i += L) {
-                long o = (long) i << 2;
-                FloatVector d0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE)
-                        .sub(FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE));
-                acc0 = d0.fma(d0, acc0);
+                FloatVector d0 = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, NATIVE));
+                c0 = d0.fma(d0, c0);
             }
-            res = sum(acc0.add(acc1));
+            res = sum(c0.add(c1).add(c2.add(c3)));
         }
         for (; i < dim; i++) {
-            long o = (long) i << 2;
-            float d = a.get(ScalarVectorSupport.F32, aOff + o) - b.get(ScalarVectorSupport.F32, bOff + o);
+            float d = get(a, aOff + 4L * i) - get(b, bOff + 4L * i);
             res = Math.fma(d, d, res);
         }
         return res;
     }
+
+    @Override
+    public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        if (a.isNative() && b.isNative()) {
+            return cosineNative(a, aOff, b, bOff, dim);
+        }
+        float[] fa = floats(a, aOff);
+        float[] fb = floats(b, bOff);
+        if (fa != null && fb != null) {
+            return cosine(fa, index(a, aOff), fb, index(b, bOff), dim);
+        }
+        return ScalarVectorSupport.INSTANCE.cosine(a, aOff, b, bOff, dim);
+    }
+
+    private static float cosineNative(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
+        final long v = 4L * L;
+        int i = 0;
+        float s = 0f;
+        float na = 0f;
+        float nb = 0f;
+        if (dim >= L) {
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
+                long o = 4L * i;
+                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + o, NATIVE);
+                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + o, NATIVE);
+                FloatVector x1 = FloatVector.fromMemorySegment(F, a, aOff + o + v, NATIVE);
+                FloatVector y1 = FloatVector.fromMemorySegment(F, b, bOff + o + v, NATIVE);
+                s0 = x0.fma(y0, s0);
+                a0 = x0.fma(x0, a0);
+                b0 = y0.fma(y0, b0);
+                s1 = x1.fma(y1, s1);
+                a1 = x1.fma(x1, a1);
+                b1 = y1.fma(y1, b1);
+            }
+            for (int bound = dim & -L; i < bound; i += L) {
+                FloatVector x0 = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, NATIVE);
+                FloatVector y0 = FloatVector.fromMemorySegment(F, b, bOff + 4L * i, NATIVE);
+                s0 = x0.fma(y0, s0);
+                a0 = x0.fma(x0, a0);
+                b0 = y0.fma(y0, b0);
+            }
+            s = sum(s0.add(s1));
+            na = sum(a0.add(a1));
+            nb = sum(b0.add(b1));
+        }
+        for (; i < dim; i++) {
+            float x = get(a, aOff + 4L * i);
+            float y = get(b, bOff + 4L * i);
+            s = Math.fma(x, y, s);
+            na = Math.fma(x, x, na);
+            nb = Math.fma(y, y, nb);
+        }
+        return ScalarVectorSupport.cosineOf(s, na, nb);
+    }
+
+    @Override
+    public void dot4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim, float[] out) {
+        if (q.isNative() && rows.isNative()) {
+            dot2Native(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
+            dot2Native(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+            return;
+        }
+        float[] fq = floats(q, qOff);
+        float[] fr = floats(rows, rowOff);
+        if (fq != null && fr != null && (stride & 3) == 0) {
+            dot4(fq, index(q, qOff), fr, index(rows, rowOff), (int) (stride >>> 2), dim, out);
+        } else {
+            ScalarVectorSupport.INSTANCE.dot4(q, qOff, rows, rowOff, stride, dim, out);
+        }
+    }
+
+    private static void dot2Native(MemorySegment q, long qOff, MemorySegment rows, long o0, long o1, int dim,
+            float[] out, int at) {
+        final long v = 4L * L;
+        int i = 0;
+        float r0 = 0f;
+        float r1 = 0f;
+        if (dim >= L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector x1 = FloatVector.zero(F);
+            FloatVector x2 = FloatVector.zero(F);
+            FloatVector x3 = FloatVector.zero(F);
+            FloatVector y0 = FloatVector.zero(F);
+            FloatVector y1 = FloatVector.zero(F);
+            FloatVector y2 = FloatVector.zero(F);
+            FloatVector y3 = FloatVector.zero(F);
+            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
+                long o = 4L * i;
+                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                x0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE), x0);
+                y0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE), y0);
+                FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o + v, NATIVE);
+                x1 = q1.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + v, NATIVE), x1);
+                y1 = q1.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + v, NATIVE), y1);
+                FloatVector q2 = FloatVector.fromMemorySegment(F, q, qOff + o + 2 * v, NATIVE);
+                x2 = q2.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + 2 * v, NATIVE), x2);
+                y2 = q2.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + 2 * v, NATIVE), y2);
+                FloatVector q3 = FloatVector.fromMemorySegment(F, q, qOff + o + 3 * v, NATIVE);
+                x3 = q3.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + 3 * v, NATIVE), x3);
+                y3 = q3.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + 3 * v, NATIVE), y3);
+            }
+            for (int bound = dim & -L; i < bound; i += L) {
+                long o = 4L * i;
+                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                x0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE), x0);
+                y0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE), y0);
+            }
+            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
+            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
+            r0 = halve(out, 4);
+            r1 = halve(out, 4 + L);
+        }
+        for (; i < dim; i++) {
+            long o = 4L * i;
+            float x = get(q, qOff + o);
+            r0 = Math.fma(x, get(rows, o0 + o), r0);
+            r1 = Math.fma(x, get(rows, o1 + o), r1);
+        }
+        out[at] = r0;
+        out[at + 1] = r1;
+    }
+
+    @Override
+    public void squaredL2x4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim,
+            float[] out) {
+        if (q.isNative() && rows.isNative()) {
+            l2x2Native(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
+            l2x2Native(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+            return;
+        }
+        float[] fq = floats(q, qOff);
+        float[] fr = floats(rows, rowOff);
+        if (fq != null && fr != null && (stride & 3) == 0) {
+            squaredL2x4(fq, index(q, qOff), fr, index(rows, rowOff), (int) (stride >>> 2), dim, out);
+        } else {
+            ScalarVectorSupport.INSTANCE.squaredL2x4(q, qOff, rows, rowOff, stride, dim, out);
+        }
+    }
+
+    private static void l2x2Native(MemorySegment q, long qOff, MemorySegment rows, long o0, long o1, int dim,
+            float[] out, int at) {
+        final long v = 4L * L;
+        int i = 0;
+        float r0 = 0f;
+        float r1 = 0f;
+        if (dim >= L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector x1 = FloatVector.zero(F);
+            FloatVector x2 = FloatVector.zero(F);
+            FloatVector x3 = FloatVector.zero(F);
+            FloatVector y0 = FloatVector.zero(F);
+            FloatVector y1 = FloatVector.zero(F);
+            FloatVector y2 = FloatVector.zero(F);
+            FloatVector y3 = FloatVector.zero(F);
+            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
+                long o = 4L * i;
+                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                FloatVector d = q0.sub(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE));
+                FloatVector e = q0.sub(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE));
+                x0 = d.fma(d, x0);
+                y0 = e.fma(e, y0);
+                FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o + v, NATIVE);
+                d = q1.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + v, NATIVE));
+                e = q1.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + v, NATIVE));
+                x1 = d.fma(d, x1);
+                y1 = e.fma(e, y1);
+                FloatVector q2 = FloatVector.fromMemorySegment(F, q, qOff + o + 2 * v, NATIVE);
+                d = q2.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + 2 * v, NATIVE));
+                e = q2.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + 2 * v, NATIVE));
+                x2 = d.fma(d, x2);
+                y2 = e.fma(e, y2);
+                FloatVector q3 = FloatVector.fromMemorySegment(F, q, qOff + o + 3 * v, NATIVE);
+                d = q3.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + 3 * v, NATIVE));
+                e = q3.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + 3 * v, NATIVE));
+                x3 = d.fma(d, x3);
+                y3 = e.fma(e, y3);
+            }
+            for (int bound = dim & -L; i < bound; i += L) {
+                long o = 4L * i;
+                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
+                FloatVector d = q0.sub(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE));
+                FloatVector e = q0.sub(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE));
+                x0 = d.fma(d, x0);
+                y0 = e.fma(e, y0);
+            }
+            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
+            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
+            r0 = halve(out, 4);
+            r1 = halve(out, 4 + L);
+        }
+        for (; i < dim; i++) {
+            long o = 4L * i;
+            float x = get(q, qOff + o);
+            float d = x - get(rows, o0 + o);
+            float e = x - get(rows, o1 + o);
+            r0 = Math.fma(d, d, r0);
+            r1 = Math.fma(e, e, r1);
+        }
+        out[at] = r0;
+        out[at + 1] = r1;
+    }
+
+    // ---- int8 and max-abs ----
 
     @Override
     public int dotInt8(byte[] a, int aOff, byte[] b, int bOff, int dim) {
@@ -384,6 +668,7 @@ public final class PanamaVectorSupport implements VectorSupport {
                 acc0 = acc0.add(p.convertShape(VectorOperators.S2I, I, 0));
                 acc1 = acc1.add(p.convertShape(VectorOperators.S2I, I, 1));
             }
+            // Integer addition is associative, so any lane order gives the same sum.
             res = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
         for (; i < dim; i++) {
@@ -437,276 +722,12 @@ public final class PanamaVectorSupport implements VectorSupport {
             for (int bound = dim & -L; i < bound; i += L) {
                 acc = acc.max(FloatVector.fromArray(F, v, off + i).abs());
             }
+            // max is order-independent on non-negative values; a NaN wins in any order.
             m = acc.reduceLanes(VectorOperators.MAX);
         }
         for (; i < dim; i++) {
             m = Math.max(m, Math.abs(v[off + i]));
         }
         return m;
-    }
-
-    @Override
-    public void dot4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
-        final int o0 = rowOff;
-        final int o1 = o0 + stride;
-        final int o2 = o1 + stride;
-        final int o3 = o2 + stride;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        float r2 = 0f;
-        float r3 = 0f;
-        if (dim >= L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            FloatVector c0 = FloatVector.zero(F);
-            FloatVector c1 = FloatVector.zero(F);
-            FloatVector c2 = FloatVector.zero(F);
-            FloatVector c3 = FloatVector.zero(F);
-            for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
-                FloatVector qa = FloatVector.fromArray(F, q, qOff + i);
-                FloatVector qc = FloatVector.fromArray(F, q, qOff + i + L);
-                a0 = FloatVector.fromArray(F, rows, o0 + i).fma(qa, a0);
-                a1 = FloatVector.fromArray(F, rows, o1 + i).fma(qa, a1);
-                a2 = FloatVector.fromArray(F, rows, o2 + i).fma(qa, a2);
-                a3 = FloatVector.fromArray(F, rows, o3 + i).fma(qa, a3);
-                c0 = FloatVector.fromArray(F, rows, o0 + i + L).fma(qc, c0);
-                c1 = FloatVector.fromArray(F, rows, o1 + i + L).fma(qc, c1);
-                c2 = FloatVector.fromArray(F, rows, o2 + i + L).fma(qc, c2);
-                c3 = FloatVector.fromArray(F, rows, o3 + i + L).fma(qc, c3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                FloatVector qa = FloatVector.fromArray(F, q, qOff + i);
-                a0 = FloatVector.fromArray(F, rows, o0 + i).fma(qa, a0);
-                a1 = FloatVector.fromArray(F, rows, o1 + i).fma(qa, a1);
-                a2 = FloatVector.fromArray(F, rows, o2 + i).fma(qa, a2);
-                a3 = FloatVector.fromArray(F, rows, o3 + i).fma(qa, a3);
-            }
-            a0.add(c0).intoArray(out, 0 * L);
-            a1.add(c1).intoArray(out, 1 * L);
-            a2.add(c2).intoArray(out, 2 * L);
-            a3.add(c3).intoArray(out, 3 * L);
-            r0 = tree(out, 0);
-            r1 = tree(out, L);
-            r2 = tree(out, 2 * L);
-            r3 = tree(out, 3 * L);
-        }
-        for (; i < dim; i++) {
-            float x = q[qOff + i];
-            r0 = Math.fma(x, rows[o0 + i], r0);
-            r1 = Math.fma(x, rows[o1 + i], r1);
-            r2 = Math.fma(x, rows[o2 + i], r2);
-            r3 = Math.fma(x, rows[o3 + i], r3);
-        }
-        out[0] = r0;
-        out[1] = r1;
-        out[2] = r2;
-        out[3] = r3;
-    }
-
-    @Override
-    public void dot4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim, float[] out) {
-        if (q.isNative() && rows.isNative()) {
-            dot4Native(q, qOff, rows, rowOff, stride, dim, out);
-            return;
-        }
-        float[] fq = floats(q, qOff);
-        float[] fr = floats(rows, rowOff);
-        if (fq != null && fr != null && (stride & 3) == 0) {
-            dot4(fq, index(q, qOff), fr, index(rows, rowOff), (int) (stride >>> 2), dim, out);
-        } else {
-            ScalarVectorSupport.INSTANCE.dot4(q, qOff, rows, rowOff, stride, dim, out);
-        }
-    }
-
-    private static void dot4Native(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim,
-            float[] out) {
-        final long o0 = rowOff;
-        final long o1 = o0 + stride;
-        final long o2 = o1 + stride;
-        final long o3 = o2 + stride;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        float r2 = 0f;
-        float r3 = 0f;
-        if (dim >= L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            FloatVector c0 = FloatVector.zero(F);
-            FloatVector c1 = FloatVector.zero(F);
-            FloatVector c2 = FloatVector.zero(F);
-            FloatVector c3 = FloatVector.zero(F);
-            for (int bound = dim & -(2 * L); i < bound; i += 2 * L) {
-                long o = (long) i << 2;
-                long p = o + 4L * L;
-                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                FloatVector qc = FloatVector.fromMemorySegment(F, q, qOff + p, NATIVE);
-                a0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).fma(qa, a0);
-                a1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).fma(qa, a1);
-                a2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).fma(qa, a2);
-                a3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).fma(qa, a3);
-                c0 = FloatVector.fromMemorySegment(F, rows, o0 + p, NATIVE).fma(qc, c0);
-                c1 = FloatVector.fromMemorySegment(F, rows, o1 + p, NATIVE).fma(qc, c1);
-                c2 = FloatVector.fromMemorySegment(F, rows, o2 + p, NATIVE).fma(qc, c2);
-                c3 = FloatVector.fromMemorySegment(F, rows, o3 + p, NATIVE).fma(qc, c3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                long o = (long) i << 2;
-                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                a0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).fma(qa, a0);
-                a1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).fma(qa, a1);
-                a2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).fma(qa, a2);
-                a3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).fma(qa, a3);
-            }
-            a0.add(c0).intoArray(out, 0 * L);
-            a1.add(c1).intoArray(out, 1 * L);
-            a2.add(c2).intoArray(out, 2 * L);
-            a3.add(c3).intoArray(out, 3 * L);
-            r0 = tree(out, 0);
-            r1 = tree(out, L);
-            r2 = tree(out, 2 * L);
-            r3 = tree(out, 3 * L);
-        }
-        for (; i < dim; i++) {
-            long o = (long) i << 2;
-            float x = q.get(ScalarVectorSupport.F32, qOff + o);
-            r0 = Math.fma(x, rows.get(ScalarVectorSupport.F32, o0 + o), r0);
-            r1 = Math.fma(x, rows.get(ScalarVectorSupport.F32, o1 + o), r1);
-            r2 = Math.fma(x, rows.get(ScalarVectorSupport.F32, o2 + o), r2);
-            r3 = Math.fma(x, rows.get(ScalarVectorSupport.F32, o3 + o), r3);
-        }
-        out[0] = r0;
-        out[1] = r1;
-        out[2] = r2;
-        out[3] = r3;
-    }
-
-    @Override
-    public void squaredL2x4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
-        final int o0 = rowOff;
-        final int o1 = o0 + stride;
-        final int o2 = o1 + stride;
-        final int o3 = o2 + stride;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        float r2 = 0f;
-        float r3 = 0f;
-        if (dim >= L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            for (int bound = dim & -L; i < bound; i += L) {
-                FloatVector qa = FloatVector.fromArray(F, q, qOff + i);
-                FloatVector d0 = FloatVector.fromArray(F, rows, o0 + i).sub(qa);
-                FloatVector d1 = FloatVector.fromArray(F, rows, o1 + i).sub(qa);
-                FloatVector d2 = FloatVector.fromArray(F, rows, o2 + i).sub(qa);
-                FloatVector d3 = FloatVector.fromArray(F, rows, o3 + i).sub(qa);
-                a0 = d0.fma(d0, a0);
-                a1 = d1.fma(d1, a1);
-                a2 = d2.fma(d2, a2);
-                a3 = d3.fma(d3, a3);
-            }
-            a0.intoArray(out, 0 * L);
-            a1.intoArray(out, 1 * L);
-            a2.intoArray(out, 2 * L);
-            a3.intoArray(out, 3 * L);
-            r0 = tree(out, 0);
-            r1 = tree(out, L);
-            r2 = tree(out, 2 * L);
-            r3 = tree(out, 3 * L);
-        }
-        for (; i < dim; i++) {
-            float x = q[qOff + i];
-            float d0 = rows[o0 + i] - x;
-            float d1 = rows[o1 + i] - x;
-            float d2 = rows[o2 + i] - x;
-            float d3 = rows[o3 + i] - x;
-            r0 = Math.fma(d0, d0, r0);
-            r1 = Math.fma(d1, d1, r1);
-            r2 = Math.fma(d2, d2, r2);
-            r3 = Math.fma(d3, d3, r3);
-        }
-        out[0] = r0;
-        out[1] = r1;
-        out[2] = r2;
-        out[3] = r3;
-    }
-
-    @Override
-    public void squaredL2x4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim,
-            float[] out) {
-        if (q.isNative() && rows.isNative()) {
-            squaredL2x4Native(q, qOff, rows, rowOff, stride, dim, out);
-            return;
-        }
-        float[] fq = floats(q, qOff);
-        float[] fr = floats(rows, rowOff);
-        if (fq != null && fr != null && (stride & 3) == 0) {
-            squaredL2x4(fq, index(q, qOff), fr, index(rows, rowOff), (int) (stride >>> 2), dim, out);
-        } else {
-            ScalarVectorSupport.INSTANCE.squaredL2x4(q, qOff, rows, rowOff, stride, dim, out);
-        }
-    }
-
-    private static void squaredL2x4Native(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride,
-            int dim, float[] out) {
-        final long o0 = rowOff;
-        final long o1 = o0 + stride;
-        final long o2 = o1 + stride;
-        final long o3 = o2 + stride;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        float r2 = 0f;
-        float r3 = 0f;
-        if (dim >= L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            for (int bound = dim & -L; i < bound; i += L) {
-                long o = (long) i << 2;
-                FloatVector qa = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                FloatVector d0 = FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE).sub(qa);
-                FloatVector d1 = FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE).sub(qa);
-                FloatVector d2 = FloatVector.fromMemorySegment(F, rows, o2 + o, NATIVE).sub(qa);
-                FloatVector d3 = FloatVector.fromMemorySegment(F, rows, o3 + o, NATIVE).sub(qa);
-                a0 = d0.fma(d0, a0);
-                a1 = d1.fma(d1, a1);
-                a2 = d2.fma(d2, a2);
-                a3 = d3.fma(d3, a3);
-            }
-            a0.intoArray(out, 0 * L);
-            a1.intoArray(out, 1 * L);
-            a2.intoArray(out, 2 * L);
-            a3.intoArray(out, 3 * L);
-            r0 = tree(out, 0);
-            r1 = tree(out, L);
-            r2 = tree(out, 2 * L);
-            r3 = tree(out, 3 * L);
-        }
-        for (; i < dim; i++) {
-            long o = (long) i << 2;
-            float x = q.get(ScalarVectorSupport.F32, qOff + o);
-            float d0 = rows.get(ScalarVectorSupport.F32, o0 + o) - x;
-            float d1 = rows.get(ScalarVectorSupport.F32, o1 + o) - x;
-            float d2 = rows.get(ScalarVectorSupport.F32, o2 + o) - x;
-            float d3 = rows.get(ScalarVectorSupport.F32, o3 + o) - x;
-            r0 = Math.fma(d0, d0, r0);
-            r1 = Math.fma(d1, d1, r1);
-            r2 = Math.fma(d2, d2, r2);
-            r3 = Math.fma(d3, d3, r3);
-        }
-        out[0] = r0;
-        out[1] = r1;
-        out[2] = r2;
-        out[3] = r3;
     }
 }

@@ -41,12 +41,20 @@ public final class ScalarVectorSupport implements VectorSupport {
 
     @Override
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int dim) {
-        float s = 0f;
-        for (int i = 0; i < dim; i++) {
+        // The float[] kernel's order, so array and segment inputs score alike.
+        float s0 = 0f;
+        float s1 = 0f;
+        int i = 0;
+        for (int end = dim & ~1; i < end; i += 2) {
             long d = (long) i << 2;
-            s = Math.fma(a.get(F32, aOff + d), b.get(F32, bOff + d), s);
+            s0 = Math.fma(a.get(F32, aOff + d), b.get(F32, bOff + d), s0);
+            s1 = Math.fma(a.get(F32, aOff + d + 4), b.get(F32, bOff + d + 4), s1);
         }
-        return s;
+        if (i < dim) {
+            long d = (long) i << 2;
+            s0 = Math.fma(a.get(F32, aOff + d), b.get(F32, bOff + d), s0);
+        }
+        return s0 + s1;
     }
 
     @Override
@@ -80,13 +88,21 @@ public final class ScalarVectorSupport implements VectorSupport {
         return cosineOf(s, na, nb);
     }
 
-    /** Cosine from its partial sums, shared by both implementations. */
+    /**
+     * Below this squared norm a float sum may have lost precision to subnormals (or be 0 for a
+     * non-zero vector).
+     */
+    static final float SAFE_SQUARED_NORM = 0x1p-60f;
+
+    /**
+     * Cosine from its partial sums, shared by both implementations; NaN (for the caller to
+     * resolve in double, or reject) when a sum is not finite or a squared norm is under
+     * {@link #SAFE_SQUARED_NORM}, the zero vector included.
+     */
     static float cosineOf(float dot, float normA, float normB) {
-        if (!Float.isFinite(dot) || !Float.isFinite(normA) || !Float.isFinite(normB)) {
+        if (!Float.isFinite(dot) || !Float.isFinite(normA) || !Float.isFinite(normB)
+                || normA < SAFE_SQUARED_NORM || normB < SAFE_SQUARED_NORM) {
             return Float.NaN;
-        }
-        if (normA == 0f || normB == 0f) {
-            return 0f;
         }
         double c = dot / Math.sqrt((double) normA * (double) normB);
         // Rounding can push |c| a hair past 1 for (anti)parallel vectors.

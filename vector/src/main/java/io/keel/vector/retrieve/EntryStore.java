@@ -1,6 +1,10 @@
 package io.keel.vector.retrieve;
 
 import java.util.Arrays;
+import java.util.Objects;
+
+import org.eclipse.collections.api.map.primitive.MutableIntIntMap;
+import org.eclipse.collections.impl.map.mutable.primitive.IntIntHashMap;
 
 import io.keel.core.Checks;
 import io.keel.vector.VectorMath;
@@ -15,6 +19,11 @@ import io.keel.vector.VectorMath;
  * {@code idf(t) = ln((1 + N) / (1 + df(t))) + 1}; {@code w(t, x) = count(t, x) * idf(t)};
  * {@code lex = sum_t w(t, q) * w(t, d) / (|w(q)| |w(d)|)} in double, summed over the query's
  * terms in ascending order, 0 when a norm is 0.
+ *
+ * <p>Term ids are any non-negative ints: a primitive hash map gives each distinct id a dense slot,
+ * and the per-term tables (df, idf, postings) are indexed by slot, so a huge id costs what a small
+ * one does. {@link #add} runs only after {@link #check} has accepted every input and cannot fail
+ * half-way (short of running out of memory).
  */
 final class EntryStore {
     final int dim;
@@ -25,8 +34,11 @@ final class EntryStore {
     float[] scales = new float[0];
     int[] parent = new int[0];
     int[] termStart = new int[1];
+    /** Per entry, from {@code termStart[d]}: the slots of its terms (see {@link #slots}). */
     int[] termIds = new int[0];
     int[] termCounts = new int[0];
+    /** Term id to slot; absent ids were never added at this level. */
+    final MutableIntIntMap slots = new IntIntHashMap();
     int[] df = new int[0];
     int[][] postDocs = new int[0][];
     int[][] postCounts = new int[0][];
@@ -48,6 +60,7 @@ final class EntryStore {
 
     /** Validates an entry's inputs without mutating anything. */
     void check(float[] embedding, int off, int[] terms, int[] counts, int n) {
+        Objects.requireNonNull(embedding, "embedding");
         if (off < 0 || off > embedding.length - dim) {
             throw new IllegalArgumentException("embedding: range [" + off + ", " + ((long) off + dim)
                     + ") does not fit its length " + embedding.length);
@@ -68,8 +81,8 @@ final class EntryStore {
         if (n == 0) {
             return;
         }
-        Checks.length("terms", terms.length, n);
-        Checks.length("counts", counts.length, n);
+        Checks.length("terms", Objects.requireNonNull(terms, "terms").length, n);
+        Checks.length("counts", Objects.requireNonNull(counts, "counts").length, n);
         for (int i = 0; i < n; i++) {
             if (terms[i] < 0 || (i > 0 && terms[i] <= terms[i - 1])) {
                 throw Checks.element("terms", i, "must be >= 0 and above the previous term", terms[i]);
@@ -97,8 +110,7 @@ final class EntryStore {
             termCounts = Arrays.copyOf(termCounts, cap);
         }
         for (int i = 0; i < n; i++) {
-            int t = terms[i];
-            ensureTerm(t);
+            int t = slotOf(terms[i]);
             termIds[at + i] = t;
             termCounts[at + i] = counts[i];
             df[t]++;
@@ -136,20 +148,28 @@ final class EntryStore {
         mark = Arrays.copyOf(mark, cap);
     }
 
-    private void ensureTerm(int t) {
-        if (t < df.length) {
-            return;
+    /** The slot of term id {@code term}, given a new one (and table room) on first sight. */
+    private int slotOf(int term) {
+        int t = slots.getIfAbsent(term, -1);
+        if (t >= 0) {
+            return t;
         }
-        int cap = Math.max(t + 1, df.length * 2);
+        t = slots.size();
+        slots.put(term, t);
+        if (t < df.length) {
+            return t;
+        }
+        int cap = Math.max(16, df.length * 2);
         df = Arrays.copyOf(df, cap);
         idf = Arrays.copyOf(idf, cap);
         postDocs = Arrays.copyOf(postDocs, cap);
         postCounts = Arrays.copyOf(postCounts, cap);
+        return t;
     }
 
-    /** The idf of a term at this level (terms never seen have df 0). */
+    /** The idf of a term slot at this level; -1 (a term never seen) has df 0. */
     double idfOf(int t) {
-        return t < df.length ? idf[t] : Math.log((1.0 + size) / 1.0) + 1.0;
+        return t >= 0 ? idf[t] : Math.log((1.0 + size) / 1.0) + 1.0;
     }
 
     /** Recomputes idf and document norms after adds. */
@@ -158,7 +178,7 @@ final class EntryStore {
             return;
         }
         final double n1 = 1.0 + size;
-        for (int t = 0; t < df.length; t++) {
+        for (int t = 0, n = slots.size(); t < n; t++) {
             idf[t] = Math.log(n1 / (1.0 + df[t])) + 1.0;
         }
         for (int d = 0; d < size; d++) {
@@ -181,11 +201,11 @@ final class EntryStore {
         double qsq = 0;
         int m = 0;
         for (int i = 0; i < n; i++) {
-            int t = terms[i];
+            int t = slots.getIfAbsent(terms[i], -1);
             double idfT = idfOf(t);
             double wq = counts[i] * idfT;
             qsq += wq * wq;
-            if (t >= df.length) {
+            if (t < 0) {
                 continue;
             }
             int[] docs = postDocs[t];

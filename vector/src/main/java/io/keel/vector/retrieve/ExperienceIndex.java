@@ -1,5 +1,7 @@
 package io.keel.vector.retrieve;
 
+import java.util.Objects;
+
 import io.keel.core.Checks;
 import io.keel.core.TopK;
 import io.keel.vector.VectorMath;
@@ -19,7 +21,8 @@ import io.keel.vector.VectorMath;
  * The dense retriever may scan the int8 copy for {@value #INT8_OVERSAMPLE}x2k candidates and
  * rescore them in float32.
  *
- * <p>Bad input throws {@link IllegalArgumentException} before anything changes. Threading: one
+ * <p>Bad input throws before anything changes: {@link NullPointerException} naming a null
+ * argument, {@link IllegalArgumentException} naming a wrong value. Threading: one
  * thread per instance. Allocation: adding entries may grow storage; searches allocate nothing.
  */
 public final class ExperienceIndex {
@@ -95,8 +98,11 @@ public final class ExperienceIndex {
     }
 
     /**
-     * Adds a workflow-level experience: {@code embedding[off, off + dim)} (finite, non-zero) and
-     * {@code n} lexical terms (ascending distinct ids, positive counts; n may be 0). Returns its id.
+     * Adds a workflow-level experience: {@code embedding[off, off + dim)} (finite, non-zero, any
+     * magnitude) and {@code n} lexical terms (ascending distinct ids, each any int {@code >= 0},
+     * positive counts; n may be 0, and then {@code terms} and {@code counts} may be null). Returns
+     * its id. Every argument is checked before anything changes: a rejected add leaves the index
+     * as if it had never been called.
      */
     public int addWorkflow(float[] embedding, int off, int[] terms, int[] counts, int n) {
         workflows.check(embedding, off, terms, counts, n);
@@ -150,7 +156,7 @@ public final class ExperienceIndex {
 
     /** Validates the query and leaves its unit embedding in {@link #queryUnit}. */
     private void prepare(ExperienceQuery q, int k, EntryStore store) {
-        Checks.notNull("query", q);
+        Objects.requireNonNull(q, "query");
         Checks.inRange("k", k, 0, maxK);
         if (q.embedding == null) {
             throw new IllegalArgumentException("query has no embedding");

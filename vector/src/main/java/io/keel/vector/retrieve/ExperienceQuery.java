@@ -1,5 +1,7 @@
 package io.keel.vector.retrieve;
 
+import java.util.Objects;
+
 import io.keel.core.Checks;
 
 /**
@@ -28,15 +30,15 @@ public final class ExperienceQuery {
 
     /** The dense query embedding {@code v[off, off + dim)}; any non-zero finite vector. */
     public ExperienceQuery embedding(float[] v, int off) {
-        this.embedding = Checks.notNull("embedding", v);
+        this.embedding = Objects.requireNonNull(v, "embedding");
         this.embeddingOff = off;
         return this;
     }
 
     /** The lexical query: {@code terms[0, n)} ascending and distinct, {@code counts[0, n)} positive. */
     public ExperienceQuery lexical(int[] terms, int[] counts, int n) {
-        this.terms = Checks.notNull("terms", terms);
-        this.counts = Checks.notNull("counts", counts);
+        this.terms = Objects.requireNonNull(terms, "terms");
+        this.counts = Objects.requireNonNull(counts, "counts");
         this.termCount = n;
         return this;
     }

@@ -1,5 +1,7 @@
 package io.keel.vector.select;
 
+import java.util.Objects;
+
 import io.keel.core.Checks;
 import io.keel.core.TopK;
 import io.keel.core.UnionFind;
@@ -83,7 +85,7 @@ public final class ConsistencySelector {
 
     /** Sets the combination rule; returns this. */
     public ConsistencySelector combine(Combine combine) {
-        this.combine = Checks.notNull("combine", combine);
+        this.combine = Objects.requireNonNull(combine, "combine");
         return this;
     }
 
@@ -95,8 +97,8 @@ public final class ConsistencySelector {
      */
     public int classesFromVerdicts(int k, boolean[] equivalent, int[] outClassIds) {
         Checks.inRange("k", k, 0, maxCandidates);
-        Checks.length("equivalent", equivalent.length, k * k);
-        Checks.length("outClassIds", outClassIds.length, k);
+        Checks.length("equivalent", Objects.requireNonNull(equivalent, "equivalent").length, k * k);
+        Checks.length("outClassIds", Objects.requireNonNull(outClassIds, "outClassIds").length, k);
         unionFind.reset(k);
         for (int i = 0; i < k; i++) {
             for (int j = i + 1; j < k; j++) {
@@ -115,9 +117,10 @@ public final class ConsistencySelector {
      */
     public void semanticScores(float[] original, int origOff, float[] candidates, int candOff, int k, int dim,
             double[] out) {
+        Objects.requireNonNull(original, "original");
         Checks.inRange("k", k, 0, maxCandidates);
-        Checks.length("out", out.length, k);
-        Checks.length("candidates", candidates.length - candOff, k * dim);
+        Checks.length("out", Objects.requireNonNull(out, "out").length, k);
+        Checks.length("candidates", Objects.requireNonNull(candidates, "candidates").length - candOff, k * dim);
         for (int i = 0; i < k; i++) {
             out[i] = VectorMath.cosine(original, origOff, candidates, candOff + i * dim, dim);
         }
@@ -132,9 +135,9 @@ public final class ConsistencySelector {
      */
     public int select(int k, boolean[] syntaxValid, int[] classIds, double[] semantic) {
         Checks.inRange("k", k, 0, maxCandidates);
-        Checks.length("syntaxValid", syntaxValid.length, k);
-        Checks.length("classIds", classIds.length, k);
-        Checks.length("semantic", semantic.length, k);
+        Checks.length("syntaxValid", Objects.requireNonNull(syntaxValid, "syntaxValid").length, k);
+        Checks.length("classIds", Objects.requireNonNull(classIds, "classIds").length, k);
+        Checks.length("semantic", Objects.requireNonNull(semantic, "semantic").length, k);
         for (int i = 0; i < k; i++) {
             if (classIds[i] < 0 || classIds[i] >= k) {
                 throw Checks.element("classIds", i, "must be in [0, " + k + ")", classIds[i]);
@@ -210,7 +213,7 @@ public final class ConsistencySelector {
      */
     public int rank(int n, int[] out) {
         Checks.nonNegative("n", n);
-        Checks.length("out", out.length, Math.min(n, k));
+        Checks.length("out", Objects.requireNonNull(out, "out").length, Math.min(n, k));
         order.reset(k);
         for (int i = 0; i < k; i++) {
             order.offer(i, score[i]);
