@@ -117,3 +117,11 @@ def test_ten_thousand_steps_from_python_allocate_nothing_on_the_java_side():
         allocated = threads.getCurrentThreadAllocatedBytes() - start
     assert replicas > 0
     assert allocated == 0, f"10,000 steps allocated {allocated} bytes on the Java side"
+
+
+def test_the_torch_layer_under_keels_plan_equals_its_reference():
+    pytest.importorskip("torch", reason="python3-torch is optional")
+    import moe_host_loop_torch
+    records = moe_host_loop_torch.run(steps=12, seed=4)
+    assert all(r["computed_once"] and r["quotas_match"] and r["bitwise_equal"] for r in records)
+    assert sum(r["replicas"] for r in records) > 0
