@@ -41,7 +41,7 @@ public final class ArgSort {
      * non-decreasing ({@code descending == false}) or non-increasing, ties by ascending index.
      */
     public void sort(int[] keys, int n, int[] index, boolean descending) {
-        check(keys.length, n, index);
+        check(Checks.notNull("keys", keys).length, n, index);
         // Unsigned 32-bit image: the upper four bytes are zero for every key, so they cost nothing.
         final long flip = descending ? 0xffffffffL : 0L;
         for (int i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ public final class ArgSort {
 
     /** As {@link #sort(int[], int, int[], boolean)} for {@code long} keys. */
     public void sort(long[] keys, int n, int[] index, boolean descending) {
-        check(keys.length, n, index);
+        check(Checks.notNull("keys", keys).length, n, index);
         final long flip = descending ? -1L : 0L;
         for (int i = 0; i < n; i++) {
             keysA[i] = keys[i] ^ flip;
@@ -69,7 +69,7 @@ public final class ArgSort {
      * @throws IllegalArgumentException if a key is NaN
      */
     public void sort(double[] keys, int n, int[] index, boolean descending) {
-        check(keys.length, n, index);
+        check(Checks.notNull("keys", keys).length, n, index);
         for (int i = 0; i < n; i++) {
             if (Double.isNaN(keys[i])) {
                 throw Checks.element("keys", i, "must not be NaN", keys[i]);
@@ -86,7 +86,7 @@ public final class ArgSort {
     private void check(int keysLength, int n, int[] index) {
         Checks.inRange("n", n, 0, capacity);
         Checks.length("keys", keysLength, n);
-        Checks.length("index", index.length, n);
+        Checks.length("index", Checks.notNull("index", index).length, n);
     }
 
     private void run(int n, int[] index) {

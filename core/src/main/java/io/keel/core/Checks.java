@@ -1,11 +1,15 @@
 package io.keel.core;
 
+import java.util.Objects;
+
 /**
  * Argument checks for kernel entry points. Each check returns its value on success and builds
  * its message only on failure, so the success path allocates nothing.
  *
  * <p>Every failure is an {@link IllegalArgumentException} whose message names the argument and
- * the offending value. Stateless and thread-safe.
+ * the offending value, except a null: {@link #notNull} (and the array checks given a null array)
+ * throw {@link NullPointerException} whose message is the argument's name. Stateless and
+ * thread-safe.
  */
 public final class Checks {
     private Checks() {
@@ -83,8 +87,41 @@ public final class Checks {
         return value;
     }
 
+    /** Requires {@code 0 < value < infinity} (no NaN). */
+    public static double positiveFinite(String name, double value) {
+        if (!(value > 0) || value == Double.POSITIVE_INFINITY) {
+            throw fail(name, "must be finite and > 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code 0 <= value < infinity} (no NaN). */
+    public static double nonNegativeFinite(String name, double value) {
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw fail(name, "must be finite and >= 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code name[index]}, given as {@code value}, to be finite and {@code > 0}. */
+    public static double positiveFinite(String name, int index, double value) {
+        if (!(value > 0) || value == Double.POSITIVE_INFINITY) {
+            throw element(name, index, "must be finite and > 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code name[index]}, given as {@code value}, to be finite and {@code >= 0}. */
+    public static double nonNegativeFinite(String name, int index, double value) {
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw element(name, index, "must be finite and >= 0", value);
+        }
+        return value;
+    }
+
     /** Requires every value of {@code values[from, from + n)} to be finite. */
     public static void finite(String name, float[] values, int from, int n) {
+        notNull(name, values);
         for (int i = from, end = from + n; i < end; i++) {
             if (!Float.isFinite(values[i])) {
                 throw failElement(name, i, values[i]);
@@ -94,6 +131,7 @@ public final class Checks {
 
     /** Requires every value of {@code values[from, from + n)} to be finite. */
     public static void finite(String name, double[] values, int from, int n) {
+        notNull(name, values);
         for (int i = from, end = from + n; i < end; i++) {
             if (!Double.isFinite(values[i])) {
                 throw failElement(name, i, values[i]);
@@ -101,12 +139,12 @@ public final class Checks {
         }
     }
 
-    /** Requires a non-null reference. */
+    /**
+     * Requires a non-null reference: keel's null rule is a {@link NullPointerException} whose
+     * message is the argument's name (the one exception to this class's IAE rule).
+     */
     public static <T> T notNull(String name, T value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        return value;
+        return Objects.requireNonNull(value, name);
     }
 
     /** Fails on {@code name[index]} with the given complaint; for checks specific to a kernel. */

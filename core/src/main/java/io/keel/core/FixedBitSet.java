@@ -118,6 +118,6 @@ public final class FixedBitSet {
     }
 
     private void sameCapacity(FixedBitSet other) {
-        Checks.sameLength("other capacity", other.capacity, capacity);
+        Checks.sameLength("other capacity", Checks.notNull("other", other).capacity, capacity);
     }
 }

@@ -102,7 +102,7 @@ public final class TopK {
      */
     public int drain(int[] outIds, double[] outScores) {
         final int n = size;
-        Checks.length("outIds", outIds.length, n);
+        Checks.length("outIds", Checks.notNull("outIds", outIds).length, n);
         if (outScores != null) {
             Checks.length("outScores", outScores.length, n);
         }
@@ -119,8 +119,8 @@ public final class TopK {
     /** As {@link #drain(int[], double[])}, the scores given as the longs that were offered. */
     public int drainLong(int[] outIds, long[] outScores) {
         final int n = size;
-        Checks.length("outIds", outIds.length, n);
-        Checks.length("outScores", outScores.length, n);
+        Checks.length("outIds", Checks.notNull("outIds", outIds).length, n);
+        Checks.length("outScores", Checks.notNull("outScores", outScores).length, n);
         for (int at = n - 1; at >= 0; at--) {
             outIds[at] = ids[0];
             outScores[at] = popRootScore();
@@ -140,7 +140,8 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(double[] scores, int n, int k, int[] out) {
-        Checks.length("scores", scores.length, n);
+        Checks.length("scores", Checks.notNull("scores", scores).length, n);
+        Checks.notNull("out", out);
         Checks.finite("scores", scores, 0, n);
         reset(k);
         for (int i = 0; i < n; i++) {
@@ -151,7 +152,8 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(float[] scores, int n, int k, int[] out) {
-        Checks.length("scores", scores.length, n);
+        Checks.length("scores", Checks.notNull("scores", scores).length, n);
+        Checks.notNull("out", out);
         Checks.finite("scores", scores, 0, n);
         reset(k);
         for (int i = 0; i < n; i++) {
@@ -162,7 +164,8 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(long[] scores, int n, int k, int[] out) {
-        Checks.length("scores", scores.length, n);
+        Checks.length("scores", Checks.notNull("scores", scores).length, n);
+        Checks.notNull("out", out);
         reset(k);
         for (int i = 0; i < n; i++) {
             offerLong(i, scores[i]);
@@ -172,7 +175,8 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(int[] scores, int n, int k, int[] out) {
-        Checks.length("scores", scores.length, n);
+        Checks.length("scores", Checks.notNull("scores", scores).length, n);
+        Checks.notNull("out", out);
         reset(k);
         for (int i = 0; i < n; i++) {
             offerLong(i, scores[i]);

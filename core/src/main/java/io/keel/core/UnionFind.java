@@ -93,7 +93,7 @@ public final class UnionFind {
      * {@code out[0, n)}, numbered in order of each class's lowest element. Returns the class count.
      */
     public int classIds(int[] out) {
-        Checks.length("out", out.length, n);
+        Checks.length("out", Checks.notNull("out", out).length, n);
         for (int i = 0; i < n; i++) {
             scratch[i] = -1;
         }

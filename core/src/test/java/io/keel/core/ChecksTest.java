@@ -27,7 +27,21 @@ class ChecksTest {
                 message(() -> Checks.finite("v", new float[] {1, 2, Float.NaN}, 0, 3)));
         assertEquals("v[1] must be finite, was -Infinity",
                 message(() -> Checks.finite("v", new double[] {1, Double.NEGATIVE_INFINITY}, 0, 2)));
-        assertEquals("x must not be null", message(() -> Checks.notNull("x", null)));
+    }
+
+    @Test
+    void positiveFiniteAndNonNegativeFiniteRejectNaNInfinityAndTheWrongSign() {
+        assertEquals("bw must be finite and > 0, was 0", message(() -> Checks.positiveFinite("bw", 0.0)));
+        assertEquals("bw must be finite and > 0, was NaN", message(() -> Checks.positiveFinite("bw", Double.NaN)));
+        assertEquals("bw must be finite and > 0, was Infinity",
+                message(() -> Checks.positiveFinite("bw", Double.POSITIVE_INFINITY)));
+        assertEquals("w must be finite and >= 0, was -0.5", message(() -> Checks.nonNegativeFinite("w", -0.5)));
+        assertEquals("w must be finite and >= 0, was NaN", message(() -> Checks.nonNegativeFinite("w", Double.NaN)));
+        assertEquals("m[2] must be finite and > 0, was -1", message(() -> Checks.positiveFinite("m", 2, -1)));
+        assertEquals("m[1] must be finite and >= 0, was Infinity",
+                message(() -> Checks.nonNegativeFinite("m", 1, Double.POSITIVE_INFINITY)));
+        assertEquals(0.0, Checks.nonNegativeFinite("w", 0.0));
+        assertEquals(2.5, Checks.positiveFinite("m", 0, 2.5));
     }
 
     @Test
@@ -41,6 +55,8 @@ class ChecksTest {
             Checks.length("d", 4, 3);
             Checks.finite("e", v, 0, v.length);
             Checks.finite("f", 0.5);
+            Checks.positiveFinite("g", 0.5);
+            Checks.nonNegativeFinite("h", 3, 0.0);
         });
     }
 }

@@ -78,7 +78,7 @@ class IndexedHeapTest {
         assertTrue(e.getMessage().contains("already"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> h.insertDouble(0, Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> h.remove(-1));
-        assertThrows(IllegalArgumentException.class, () -> new IndexedHeap(2, null));
+        assertThrows(NullPointerException.class, () -> new IndexedHeap(2, null));
         assertEquals(1, h.size());
         assertEquals(1, h.peek());
         assertEquals(5, h.key(1));

@@ -193,6 +193,8 @@ class BalancerPipelineTest {
             PipelineSlot b = awaitResult(pipe);
             assertEquals(PipelineSlot.FAILED, b.status());
             assertTrue(b.failure().startsWith("loads[3]"), b.failure());
+            assertTrue(b.cause() instanceof IllegalArgumentException);
+            assertResultAccessorsThrow(b);
             pipe.release(b);
             PipelineSlot c = awaitResult(pipe);
             assertEquals(PipelineSlot.FAILED, c.status());
@@ -203,6 +205,199 @@ class BalancerPipelineTest {
             assertEquals(1, d.microbatch());
             pipe.release(d);
         }
+    }
+
+    @Test
+    void closeCancelsQueuedRequestsOfANeverStartedPipeline() {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        BalancerPipeline pipe = new BalancerPipeline(config, 4);
+        assertEquals(0, pipe.submit(0, loads[0]));
+        assertEquals(1, pipe.submit(1, loads[1]));
+        pipe.close();
+        assertEquals(2, pipe.inFlight(), "cancelled requests hold their slots until released");
+        for (int i = 0; i < 2; i++) {
+            PipelineSlot s = pipe.poll();
+            assertNotNull(s, "request " + i + " reported after close");
+            assertEquals(i, s.sequence());
+            assertEquals(i, s.layer());
+            assertEquals(PipelineSlot.CANCELLED, s.status());
+            assertNotNull(s.failure());
+            assertNull(s.cause());
+            assertResultAccessorsThrow(s);
+            pipe.release(s);
+        }
+        assertNull(pipe.poll());
+        assertEquals(0, pipe.inFlight());
+    }
+
+    @Test
+    void closeOfARunningPipelineReportsEveryRequestOnce() {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        for (int run = 0; run < 20; run++) {
+            BalancerPipeline pipe = new BalancerPipeline(config, 8, new BusySpinIdleStrategy());
+            pipe.start();
+            for (int i = 0; i < 8; i++) {
+                assertEquals(i, pipe.submit(0, loads[i]));
+            }
+            pipe.close();
+            boolean cancelling = false;
+            for (int i = 0; i < 8; i++) {
+                PipelineSlot s = pipe.poll();
+                assertNotNull(s, "run " + run + ": request " + i + " reported after close");
+                assertEquals(i, s.sequence());
+                if (s.status() == PipelineSlot.CANCELLED) {
+                    cancelling = true;
+                } else {
+                    assertFalse(cancelling, "cancelled requests come after every planned one");
+                    assertEquals(PipelineSlot.OK, s.status());
+                    assertTrue(s.imbalance() >= 1);
+                    assertThrows(IllegalStateException.class, s::tiles, "task tables are freed by close");
+                }
+                pipe.release(s);
+            }
+            assertNull(pipe.poll());
+            assertEquals(0, pipe.inFlight());
+        }
+    }
+
+    @Test
+    void staleHandlesAreRejected() {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        try (BalancerPipeline pipe = new BalancerPipeline(config, 2)) {
+            pipe.start();
+            assertEquals(0, pipe.submit(0, loads[0]));
+            PipelineSlot old = awaitResult(pipe);
+            pipe.release(old);
+            assertThrows(IllegalStateException.class, old::imbalance, "a released slot is not readable");
+            assertEquals(1, pipe.submit(0, loads[1]));
+            assertEquals(2, pipe.submit(0, loads[2]));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipe.release(old));
+            assertTrue(e.getMessage().startsWith("slot"), e.getMessage());
+            assertEquals(2, pipe.inFlight());
+            PipelineSlot a = awaitResult(pipe);
+            assertEquals(1, a.sequence());
+            pipe.release(a);
+            PipelineSlot b = awaitResult(pipe);
+            assertEquals(2, b.sequence());
+            pipe.release(b);
+            assertNull(pipe.poll());
+            assertEquals(0, pipe.inFlight());
+        }
+    }
+
+    @Test
+    void releasingAnotherPipelinesSlotIsRejected() {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        try (BalancerPipeline small = new BalancerPipeline(config, 1);
+             BalancerPipeline big = new BalancerPipeline(config, 4)) {
+            big.start();
+            for (int i = 0; i < 4; i++) {
+                big.submit(0, loads[i]);
+            }
+            PipelineSlot s = null;
+            for (int i = 0; i < 4; i++) {
+                s = awaitResult(big);
+            }
+            PipelineSlot last = s;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> small.release(last));
+            assertTrue(e.getMessage().startsWith("slot"), e.getMessage());
+            assertEquals(0, small.inFlight());
+            assertEquals(4, big.inFlight());
+        }
+    }
+
+    @Test
+    void anyThrowableOnThePlanningThreadFailsTheStepWithItsCause() {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        Throwable[] faults = {new IllegalStateException("packer closed"), new AssertionError("boom"),
+            new java.io.IOException("checked"), new StackOverflowError(), null};
+        BalancerPipeline.StepHook hook = (seq, layer) -> {
+            Throwable t = faults[(int) seq % faults.length];
+            if (t != null) {
+                throw t;
+            }
+        };
+        try (BalancerPipeline pipe = new BalancerPipeline(config, 4, new BusySpinIdleStrategy(), hook)) {
+            pipe.start();
+            for (int i = 0; i < 10; i++) {
+                assertEquals(i, pipe.submit(0, loads[i]));
+                PipelineSlot s = awaitResult(pipe);
+                assertEquals(i, s.sequence());
+                Throwable t = faults[i % faults.length];
+                if (t == null) {
+                    assertEquals(PipelineSlot.OK, s.status());
+                } else {
+                    assertEquals(PipelineSlot.FAILED, s.status());
+                    assertEquals(t, s.cause());
+                    assertNotNull(s.failure());
+                    assertResultAccessorsThrow(s);
+                }
+                pipe.release(s);
+                assertEquals(0, pipe.inFlight());
+            }
+            assertNull(pipe.lastError());
+        }
+    }
+
+    @Test
+    void stopEndsAfterTheCurrentStep() throws Exception {
+        EpBalancer.Config config = config();
+        int[][] loads = patterns(config.layout());
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        BalancerPipeline.StepHook hook = (seq, layer) -> {
+            if (seq == 0) {
+                entered.countDown();
+                go.await();
+            }
+        };
+        try (BalancerPipeline pipe = new BalancerPipeline(config, 8, new BusySpinIdleStrategy(), hook)) {
+            for (int i = 0; i < 8; i++) {
+                pipe.submit(0, loads[i]);
+            }
+            pipe.start();
+            entered.await();
+            Thread stopper = new Thread(pipe::stop);
+            stopper.start();
+            while (!pipe.stopRequested()) {
+                Thread.onSpinWait();
+            }
+            go.countDown();
+            stopper.join();
+            assertFalse(pipe.isRunning());
+            PipelineSlot first = pipe.poll();
+            assertNotNull(first, "the current step finishes");
+            assertEquals(0, first.sequence());
+            assertNull(pipe.poll(), "no step after the current one");
+            pipe.release(first);
+            assertEquals(7, pipe.inFlight());
+            pipe.start();
+            for (int i = 1; i < 8; i++) {
+                PipelineSlot s = awaitResult(pipe);
+                assertEquals(i, s.sequence());
+                pipe.release(s);
+            }
+        }
+    }
+
+    private static void assertResultAccessorsThrow(PipelineSlot s) {
+        assertThrows(IllegalStateException.class, s::imbalance);
+        assertThrows(IllegalStateException.class, s::initialImbalance);
+        assertThrows(IllegalStateException.class, s::lowerBoundImbalance);
+        assertThrows(IllegalStateException.class, s::microbatch);
+        assertThrows(IllegalStateException.class, s::replicas);
+        assertThrows(IllegalStateException.class, s::transfers);
+        assertThrows(IllegalStateException.class, s::bytesMoved);
+        assertThrows(IllegalStateException.class, s::makespanUnits);
+        assertThrows(IllegalStateException.class, s::lowerBoundUnits);
+        assertThrows(IllegalStateException.class, s::stepNanos);
+        assertThrows(IllegalStateException.class, s::tiles);
+        assertThrows(IllegalStateException.class, () -> s.physicalToLogical(0));
     }
 
     private static PipelineSlot awaitResult(BalancerPipeline pipe) {

@@ -210,7 +210,7 @@ public final class ReplicationPlan {
     public void writeReroutePrefix(int s, int[] out, int stride) {
         Checks.index("s", s, ranks);
         Checks.length("stride", stride, maxInstances);
-        Checks.length("out", out.length, experts * stride);
+        Checks.length("out", Checks.notNull("out", out).length, experts * stride);
         requireSplit();
         for (int e = 0; e < experts; e++) {
             int n = instCount[e];

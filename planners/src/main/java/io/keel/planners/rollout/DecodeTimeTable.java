@@ -153,7 +153,7 @@ public final class DecodeTimeTable {
     public void fill(int degreeIndex, double[] out, int maxBatch) {
         Checks.index("degreeIndex", degreeIndex, degrees.length);
         Checks.positive("maxBatch", maxBatch);
-        Checks.length("out", out.length, maxBatch + 1);
+        Checks.length("out", Checks.notNull("out", out).length, maxBatch + 1);
         double prev = 0;
         for (int b = 1; b <= maxBatch; b++) {
             prev = Math.max(prev, lookup(degreeIndex, b));
@@ -224,11 +224,9 @@ public final class DecodeTimeTable {
             if (degrees == null) {
                 throw new IllegalArgumentException("set degrees before rows");
             }
-            Checks.sameLength("millis", millis.length, degrees.length);
+            Checks.sameLength("millis", Checks.notNull("millis", millis).length, degrees.length);
             for (int i = 0; i < millis.length; i++) {
-                if (!(millis[i] > 0) || Double.isInfinite(millis[i])) {
-                    throw Checks.element("millis", i, "must be positive and finite", millis[i]);
-                }
+                Checks.positiveFinite("millis", i, millis[i]);
             }
             if (rows.containsKey(batch)) {
                 throw new IllegalArgumentException("batch " + batch + " appears twice");

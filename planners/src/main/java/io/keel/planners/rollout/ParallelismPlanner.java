@@ -81,7 +81,7 @@ public final class ParallelismPlanner {
         this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);
         this.maxGpus = Checks.positive("maxGpus", maxGpus);
         Checks.notNull("table", table);
-        Checks.sameLength("maxBatchPerDegree", maxBatchPerDegree.length, table.degreeCount());
+        Checks.sameLength("maxBatchPerDegree", Checks.notNull("maxBatchPerDegree", maxBatchPerDegree).length, table.degreeCount());
         int most = 1;
         for (int i = 0; i < maxBatchPerDegree.length; i++) {
             if (maxBatchPerDegree[i] < 1) {

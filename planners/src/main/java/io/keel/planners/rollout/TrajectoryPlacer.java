@@ -105,8 +105,8 @@ public final class TrajectoryPlacer {
         Checks.inRange("n", n, 0, maxTrajectories);
         Checks.inRange("m", m, 1, maxInstances);
         SortedLengths.check(predictedTokens, n);
-        Checks.length("degrees", degrees.length, m);
-        Checks.length("maxBatch", maxBatch.length, m);
+        Checks.length("degrees", Checks.notNull("degrees", degrees).length, m);
+        Checks.length("maxBatch", Checks.notNull("maxBatch", maxBatch).length, m);
         final DecodeTimeTable table = cost.table();
         for (int j = 0; j < m; j++) {
             if (table.degreeIndex(degrees[j]) < 0) {

@@ -42,12 +42,10 @@ public final class SortedLengths {
 
     /** Requires {@code lengths[0, n)} finite and non-negative. */
     public static void check(double[] lengths, int n) {
-        Checks.length("predictedTokens", lengths.length, n);
+        Checks.length("predictedTokens", Checks.notNull("predictedTokens", lengths).length, n);
         for (int i = 0; i < n; i++) {
             double v = lengths[i];
-            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
-                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
-            }
+            Checks.nonNegativeFinite("predictedTokens", i, v);
         }
     }
 
