@@ -137,7 +137,7 @@ def run(steps=300, seed=0, check=True):
                 balancer.reroute_prefix(s, prefixes_np[s])
             out, per_rank, computed = cluster.forward(step, prefixes.long(), x, top, gates)
             initial = _initial(loads.numpy())
-            rec = {"wall_ns": wall, "java_ns": step.step_nanos, "before": step.initial_imbalance,
+            rec = {"wall_ns": wall, "java_ns": step.step_nanos, "call_ns": step.call_nanos, "before": step.initial_imbalance,
                    "after": step.imbalance, "replicas": step.replicas, "transfers": len(step.transfers),
                    "measured_after": per_rank.max() / per_rank.mean(),
                    "measured_before": initial.max() / initial.mean(),
