@@ -106,17 +106,25 @@ def test_ten_thousand_steps_from_python_allocate_nothing_on_the_java_side():
     threads = jpype.JClass("java.lang.management.ManagementFactory").getThreadMXBean()
     with keel.EpBalancer(RANKS, EXPERTS, SLOTS, DOMAIN, 1 << 20, 1,
                          min_tokens_per_replica=MIN_TOKENS_PER_REPLICA) as b:
-        for i in range(50_000):  # warm-up: until C2 has compiled the step
+        for i in range(20_000):  # warm-up, so that C2 compiles the step
             np.copyto(loads, pool[i % 16])
             b.step(0, loads)
+        # As core's AllocationProbe: up to 5 windows of 10,000 steps, passing at the first that
+        # allocates nothing, so a C2 compile that comes late on a loaded machine does not fail the
+        # test; a step that allocates fails every window.
+        windows = []
         replicas = 0
-        start = threads.getCurrentThreadAllocatedBytes()
-        for i in range(10_000):
-            np.copyto(loads, pool[i % 16])
-            replicas += b.step(0, loads).replicas
-        allocated = threads.getCurrentThreadAllocatedBytes() - start
+        for _ in range(5):
+            start = threads.getCurrentThreadAllocatedBytes()
+            for i in range(10_000):
+                np.copyto(loads, pool[i % 16])
+                replicas += b.step(0, loads).replicas
+            windows.append(threads.getCurrentThreadAllocatedBytes() - start)
+            if windows[-1] == 0:
+                break
+        allocated = windows[-1]
     assert replicas > 0
-    assert allocated == 0, f"10,000 steps allocated {allocated} bytes on the Java side"
+    assert allocated == 0, f"every window of 10,000 steps allocated on the Java side: {windows} bytes"
 
 
 def test_the_torch_layer_under_keels_plan_equals_its_reference():
