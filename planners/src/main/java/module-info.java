@@ -1,8 +1,6 @@
 /** keel planners: expert replication, relay fan-out trees, rollout planning. */
 module io.keel.planners {
     requires transitive io.keel.core;
-    requires org.eclipse.collections.api;
-    requires org.eclipse.collections.impl;
 
     exports io.keel.planners.ep;
     exports io.keel.planners.relay;

@@ -87,6 +87,38 @@ public final class Checks {
         return value;
     }
 
+    /** Requires {@code 0 < value < infinity} (no NaN). */
+    public static double positiveFinite(String name, double value) {
+        if (!(value > 0) || value == Double.POSITIVE_INFINITY) {
+            throw fail(name, "must be finite and > 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code 0 <= value < infinity} (no NaN). */
+    public static double nonNegativeFinite(String name, double value) {
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw fail(name, "must be finite and >= 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code name[index]}, given as {@code value}, to be finite and {@code > 0}. */
+    public static double positiveFinite(String name, int index, double value) {
+        if (!(value > 0) || value == Double.POSITIVE_INFINITY) {
+            throw element(name, index, "must be finite and > 0", value);
+        }
+        return value;
+    }
+
+    /** Requires {@code name[index]}, given as {@code value}, to be finite and {@code >= 0}. */
+    public static double nonNegativeFinite(String name, int index, double value) {
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw element(name, index, "must be finite and >= 0", value);
+        }
+        return value;
+    }
+
     /** Requires every value of {@code values[from, from + n)} to be finite. */
     public static void finite(String name, float[] values, int from, int n) {
         notNull(name, values);

@@ -30,6 +30,21 @@ class ChecksTest {
     }
 
     @Test
+    void positiveFiniteAndNonNegativeFiniteRejectNaNInfinityAndTheWrongSign() {
+        assertEquals("bw must be finite and > 0, was 0", message(() -> Checks.positiveFinite("bw", 0.0)));
+        assertEquals("bw must be finite and > 0, was NaN", message(() -> Checks.positiveFinite("bw", Double.NaN)));
+        assertEquals("bw must be finite and > 0, was Infinity",
+                message(() -> Checks.positiveFinite("bw", Double.POSITIVE_INFINITY)));
+        assertEquals("w must be finite and >= 0, was -0.5", message(() -> Checks.nonNegativeFinite("w", -0.5)));
+        assertEquals("w must be finite and >= 0, was NaN", message(() -> Checks.nonNegativeFinite("w", Double.NaN)));
+        assertEquals("m[2] must be finite and > 0, was -1", message(() -> Checks.positiveFinite("m", 2, -1)));
+        assertEquals("m[1] must be finite and >= 0, was Infinity",
+                message(() -> Checks.nonNegativeFinite("m", 1, Double.POSITIVE_INFINITY)));
+        assertEquals(0.0, Checks.nonNegativeFinite("w", 0.0));
+        assertEquals(2.5, Checks.positiveFinite("m", 0, 2.5));
+    }
+
+    @Test
     void successPathReturnsValueWithoutAllocating() {
         assertEquals(3, Checks.inRange("k", 3, 0, 5));
         float[] v = new float[64];
@@ -40,6 +55,8 @@ class ChecksTest {
             Checks.length("d", 4, 3);
             Checks.finite("e", v, 0, v.length);
             Checks.finite("f", 0.5);
+            Checks.positiveFinite("g", 0.5);
+            Checks.nonNegativeFinite("h", 3, 0.0);
         });
     }
 }

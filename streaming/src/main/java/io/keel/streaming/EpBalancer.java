@@ -51,9 +51,7 @@ public final class EpBalancer implements AutoCloseable {
             Checks.positive("layers", layers);
             Checks.notNull("plannerOptions", plannerOptions);
             Checks.notNull("relayPolicy", relayPolicy);
-            if (!(linkBytesPerSecond > 0) || !Double.isFinite(linkBytesPerSecond)) {
-                throw new IllegalArgumentException("linkBytesPerSecond must be finite and > 0, was " + linkBytesPerSecond);
-            }
+            Checks.positiveFinite("linkBytesPerSecond", linkBytesPerSecond);
             Checks.positive("channels", channels);
             Checks.positive("maxPieces", maxPieces);
             Checks.positive("tileBytes", tileBytes);

@@ -4,7 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import io.keel.bench.report.Measure;
 import io.keel.bench.report.Report;
@@ -14,8 +16,10 @@ import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.ExpertLayout;
 import io.keel.planners.ep.QuotaPlanner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keel ep}: expert replication on UltraEP's synthetic router workload (defaults = UltraEP's
@@ -66,23 +70,33 @@ public final class EpCommand implements Runnable {
     @Option(names = "--rounds", description = "Timed plans per microbatch (default ${DEFAULT-VALUE}).")
     int rounds = 200;
 
-    @Option(names = "--trace", description = "Replay shared/data/moe-traces (the folder) instead of the synthetic workload.")
+    @Option(names = "--trace", paramLabel = "PATH",
+            description = "Replay a routing trace instead of the synthetic workload: a processed CSV file, "
+                    + "a per-source raw layout folder (<rank>/moe_layer-<L>.csv) or the moe-traces folder. "
+                    + "A CSV has no sources: its layout has --ranks ranks if given, else the largest divisor "
+                    + "of its expert count up to 8.")
     Path trace;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {
-        EpEvaluation.Kind kind = EpEvaluation.Kind.parse(planner);
-        QuotaPlanner.Options options = new QuotaPlanner.Options(minTokens, eps, true);
+        EpEvaluation.Kind kind = Arguments.from(spec, () -> EpEvaluation.Kind.parse(planner));
+        QuotaPlanner.Options options = Arguments.from(spec, () -> new QuotaPlanner.Options(minTokens, eps, true));
+        if (rounds < 1) {
+            throw Arguments.bad(spec, "--rounds must be >= 1, was " + rounds);
+        }
         Map<String, Object> r = trace == null ? synthetic(kind, options) : traces(kind, options);
         Report.print(System.out, r, output.json());
     }
 
     private Map<String, Object> synthetic(EpEvaluation.Kind kind, QuotaPlanner.Options options) {
         if (microbatches < 1) {
-            throw new IllegalArgumentException("microbatches must be >= 1, was " + microbatches);
+            throw Arguments.bad(spec, "--microbatches must be >= 1, was " + microbatches);
         }
-        ExpertLayout layout = ExpertLayout.contiguous(ranks, experts, slots, domain, 0);
-        UltraEpWorkload w = new UltraEpWorkload(layout, topk, tokensPerRank, imbalance, seed);
+        ExpertLayout layout = Arguments.from(spec, () -> ExpertLayout.contiguous(ranks, experts, slots, domain, 0));
+        UltraEpWorkload w = Arguments.from(spec, () -> new UltraEpWorkload(layout, topk, tokensPerRank, imbalance, seed));
         List<int[]> batches = new ArrayList<>();
         for (int b = 0; b < microbatches; b++) {
             int[] m = new int[ranks * experts];
@@ -116,56 +130,35 @@ public final class EpCommand implements Runnable {
     }
 
     private Map<String, Object> traces(EpEvaluation.Kind kind, QuotaPlanner.Options options) {
-        if (!Files.isDirectory(trace)) {
-            throw new IllegalArgumentException("--trace must be the moe-traces folder, was " + trace);
-        }
         int traceRounds = Math.min(rounds, 20);
         List<Object> rows = new ArrayList<>();
-        // Per-source raw traces: the layout is the trace's own (its ranks, its experts, one domain).
-        for (String model : MoeTraces.rawModels(trace)) {
-            List<MoeTraces.SourceMatrix> all = MoeTraces.readRaw(trace, model);
-            if (all.isEmpty()) {
-                continue;
-            }
-            MoeTraces.SourceMatrix first = all.get(0);
-            ExpertLayout layout = ExpertLayout.contiguous(first.ranks(), first.experts(), slots, first.ranks(), 0);
-            int layer = -1;
-            List<int[]> batches = new ArrayList<>();
-            for (int i = 0; i <= all.size(); i++) {
-                MoeTraces.SourceMatrix m = i < all.size() ? all.get(i) : null;
-                if (m == null || m.layer() != layer) {
-                    if (!batches.isEmpty()) {
-                        rows.add(row("raw/" + model, layer, layout, kind, options, batches, traceRounds));
-                    }
-                    batches = new ArrayList<>();
-                    layer = m == null ? -1 : m.layer();
-                }
-                if (m != null) {
-                    batches.add(m.loads());
-                }
-            }
-        }
-        // Processed per-dataset totals: on the raw trace's layout of the same model (ranks x experts).
-        for (String model : List.of("qwen", "switch128")) {
-            Path csv = MoeTraces.processedFile(trace, model);
-            if (!Files.exists(csv)) {
-                continue;
-            }
-            List<MoeTraces.Totals> all = MoeTraces.readProcessed(csv);
+        String name = trace.getFileName() == null ? trace.toString() : trace.getFileName().toString();
+        if (Files.isRegularFile(trace)) {
+            List<MoeTraces.Totals> all = Arguments.from(spec, () -> MoeTraces.readProcessed(trace));
             int e = all.get(0).counts().length;
-            int rks = model.equals("qwen") ? 6 : 8;
-            ExpertLayout layout = ExpertLayout.contiguous(rks, e, slots, rks, 0);
-            Map<String, List<int[]>> groups = new java.util.TreeMap<>();
-            for (MoeTraces.Totals t : all) {
-                // Totals carry no source: put them on one row so the matrix planner sees them as sums.
-                int[] m = new int[rks * e];
-                System.arraycopy(t.counts(), 0, m, 0, e);
-                groups.computeIfAbsent(t.dataset() + "/" + String.format("%03d", t.layer()), k -> new ArrayList<>()).add(m);
+            boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
+            processed(rows, name, all, ranksGiven ? ranks : largestDivisorUpTo8(e), kind, options, traceRounds);
+        } else if (MoeTraces.isRawLayout(trace)) {
+            raw(rows, name, Arguments.from(spec, () -> MoeTraces.readRawLayout(trace, name)), kind, options, traceRounds);
+        } else if (Files.isDirectory(trace.resolve("raw")) || Files.exists(MoeTraces.processedFile(trace, "qwen"))) {
+            // The moe-traces folder: its raw per-source traces, then its processed per-dataset totals
+            // on the raw trace's layout of the same model (ranks x experts).
+            if (Files.isDirectory(trace.resolve("raw"))) {
+                for (String model : MoeTraces.rawModels(trace)) {
+                    raw(rows, "raw/" + model, Arguments.from(spec, () -> MoeTraces.readRaw(trace, model)), kind, options,
+                            traceRounds);
+                }
             }
-            for (Map.Entry<String, List<int[]>> g : groups.entrySet()) {
-                String[] parts = g.getKey().split("/");
-                rows.add(row(model + "/" + parts[0], Integer.parseInt(parts[1]), layout, kind, options, g.getValue(), traceRounds));
+            for (String model : List.of("qwen", "switch128")) {
+                Path csv = MoeTraces.processedFile(trace, model);
+                if (Files.exists(csv)) {
+                    processed(rows, model, Arguments.from(spec, () -> MoeTraces.readProcessed(csv)),
+                            model.equals("qwen") ? 6 : 8, kind, options, traceRounds);
+                }
             }
+        } else {
+            throw Arguments.bad(spec, "--trace must be a processed CSV file, a per-source raw layout folder "
+                    + "(<rank>/moe_layer-<L>.csv) or the moe-traces folder, was " + trace);
         }
         Map<String, Object> out = Report.object();
         out.put("planner", kind.label());
@@ -173,6 +166,66 @@ public final class EpCommand implements Runnable {
         out.put("trace", trace.toString());
         out.put("layers", rows);
         return out;
+    }
+
+    /** Per-source matrices, in layer order: the layout is the trace's own (its ranks and experts, one domain). */
+    private void raw(List<Object> rows, String source, List<MoeTraces.SourceMatrix> all, EpEvaluation.Kind kind,
+                     QuotaPlanner.Options options, int traceRounds) {
+        if (all.isEmpty()) {
+            return;
+        }
+        MoeTraces.SourceMatrix first = all.get(0);
+        ExpertLayout layout = Arguments.from(spec,
+                () -> ExpertLayout.contiguous(first.ranks(), first.experts(), slots, first.ranks(), 0));
+        int layer = -1;
+        List<int[]> batches = new ArrayList<>();
+        for (int i = 0; i <= all.size(); i++) {
+            MoeTraces.SourceMatrix m = i < all.size() ? all.get(i) : null;
+            if (m == null || m.layer() != layer) {
+                if (!batches.isEmpty()) {
+                    rows.add(row(source, layer, layout, kind, options, batches, traceRounds));
+                }
+                batches = new ArrayList<>();
+                layer = m == null ? -1 : m.layer();
+            }
+            if (m != null) {
+                if (m.loads().length != layout.ranks() * layout.experts()) {
+                    throw Arguments.bad(spec, "--trace " + source + ": layer " + m.layer() + " has "
+                            + m.ranks() + " x " + m.experts() + " loads, layer " + first.layer() + " has "
+                            + first.ranks() + " x " + first.experts());
+                }
+                batches.add(m.loads());
+            }
+        }
+    }
+
+    /** Per-dataset totals: they carry no source, so they sit on one row and the planner sees them as sums. */
+    private void processed(List<Object> rows, String source, List<MoeTraces.Totals> all, int rks, EpEvaluation.Kind kind,
+                           QuotaPlanner.Options options, int traceRounds) {
+        int e = all.get(0).counts().length;
+        ExpertLayout layout = Arguments.from(spec, () -> ExpertLayout.contiguous(rks, e, slots, rks, 0));
+        Map<String, List<int[]>> groups = new TreeMap<>();
+        for (MoeTraces.Totals t : all) {
+            int[] m = new int[rks * e];
+            System.arraycopy(t.counts(), 0, m, 0, e);
+            groups.computeIfAbsent(t.dataset() + "/" + String.format(Locale.ROOT, "%06d", t.layer()),
+                    k -> new ArrayList<>()).add(m);
+        }
+        for (Map.Entry<String, List<int[]>> g : groups.entrySet()) {
+            int slash = g.getKey().lastIndexOf('/');
+            rows.add(row(source + "/" + g.getKey().substring(0, slash), Integer.parseInt(g.getKey().substring(slash + 1)),
+                    layout, kind, options, g.getValue(), traceRounds));
+        }
+    }
+
+    /** The largest divisor of {@code experts} that is at most 8 (one node of GPUs). */
+    static int largestDivisorUpTo8(int experts) {
+        for (int r = 8; r > 1; r--) {
+            if (experts % r == 0) {
+                return r;
+            }
+        }
+        return 1;
     }
 
     private static Map<String, Object> row(String source, int layer, ExpertLayout layout, EpEvaluation.Kind kind,

@@ -22,6 +22,8 @@ final class EpDemo implements DemoSection {
         5, 6, 5, 7, 8, 4, 3, 4, 10, 9, 10, 2, 0, 1, 11, 1,
         7, 10, 6, 8, 6, 11, 8, 9, 2, 4, 5, 1, 5, 0, 3, 1};
 
+    private static final int WARM_UP_CALLS = 10_000;
+
     @Override
     public String name() {
         return "ep";
@@ -39,6 +41,19 @@ final class EpDemo implements DemoSection {
             w.fill(b, m);
             batches.add(m);
         }
+        // Timings below are of compiled code: warm the planners first (JMH measures 20-75 us per
+        // plan; cold, the first few hundred plans take several times that).
+        progress.step("JIT warm-up of the planners (up to " + WARM_UP_CALLS + " calls or 2 s each)");
+        QuotaPlanner warmQuota = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS);
+        int[] next = {0};
+        int quotaWarm = Measure.warmUp(() -> warmQuota.plan(batches.get(next[0]++ & 3)), WARM_UP_CALLS, 2_000_000_000L);
+        EplbPlanner warmEplb = new EplbPlanner(1, 256, 256 + 64 * 2, 1, 1, 64);
+        int[] totals = new int[256];
+        for (int i = 0; i < 64 * 256; i++) {
+            totals[i % 256] += batches.get(0)[i];
+        }
+        int eplbWarm = Measure.warmUp(() -> warmEplb.rebalance(totals, 1), WARM_UP_CALLS, 2_000_000_000L);
+        r.put("warmUpCalls", Math.min(quotaWarm, eplbWarm));
         List<Object> rows = new ArrayList<>();
         for (EpEvaluation.Kind kind : EpEvaluation.Kind.values()) {
             progress.step("planner " + kind.label());

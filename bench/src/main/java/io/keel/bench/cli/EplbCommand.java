@@ -9,7 +9,9 @@ import io.keel.planners.ep.EplbPlan;
 import io.keel.planners.ep.EplbPlanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code keel eplb}: DeepSeek EPLB's {@code rebalance_experts} on the given per-layer loads. */
 @Command(name = "eplb", mixinStandardHelpOptions = true,
@@ -34,20 +36,24 @@ public final class EplbCommand implements Runnable {
     @Option(names = "--gpus", required = true, description = "GPUs (a multiple of nodes).")
     int gpus;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        List<int[]> rows = parse(weights);
+        List<int[]> rows = Arguments.from(spec, () -> parse(weights));
         int experts = rows.get(0).length;
         int[] flat = new int[rows.size() * experts];
         for (int l = 0; l < rows.size(); l++) {
             if (rows.get(l).length != experts) {
-                throw new IllegalArgumentException("--weights: layer " + l + " has " + rows.get(l).length
+                throw Arguments.bad(spec, "--weights: layer " + l + " has " + rows.get(l).length
                         + " experts, layer 0 has " + experts);
             }
             System.arraycopy(rows.get(l), 0, flat, l * experts, experts);
         }
-        EplbPlanner planner = new EplbPlanner(rows.size(), experts, replicas, groups, nodes, gpus);
-        EplbPlan p = planner.rebalance(flat, rows.size());
+        // Every value the planner checks (sizes, divisibility, negative weights) comes from the options.
+        EplbPlan p = Arguments.from(spec,
+                () -> new EplbPlanner(rows.size(), experts, replicas, groups, nodes, gpus).rebalance(flat, rows.size()));
         List<Object> phy2log = new ArrayList<>();
         List<Object> log2phy = new ArrayList<>();
         List<Object> logcnt = new ArrayList<>();

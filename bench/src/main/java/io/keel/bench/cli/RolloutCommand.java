@@ -14,6 +14,7 @@ import io.keel.bench.sim.rollout.RolloutConfig;
 import io.keel.bench.sim.rollout.RolloutResult;
 import io.keel.bench.sim.rollout.RolloutSimulator;
 import io.keel.bench.sim.rollout.RolloutWorkload;
+import io.keel.core.Checks;
 import io.keel.planners.rollout.DecodeTimeTable;
 import io.keel.planners.rollout.TrajectoryPlacer;
 import org.HdrHistogram.Histogram;
@@ -76,26 +77,27 @@ public final class RolloutCommand implements Runnable {
         if (gpus <= 0 || instances <= 0 || gpus % instances != 0 || gpus / instances > 8) {
             throw bad("--gpus (" + gpus + ") must be 1, 2, 4 or 8 times --instances (" + instances + ")");
         }
-        RolloutConfig cfg = RolloutConfig.defaults(gpus, instances);
+        RolloutConfig cfg = Arguments.from(spec, () -> RolloutConfig.defaults(gpus, instances));
         if (preemptionMargin != null) {
-            if (!(preemptionMargin >= 0) || preemptionMargin.isInfinite()) {
-                throw bad("--preemption-margin must be finite and >= 0, was " + preemptionMargin);
-            }
-            cfg = cfg.withPreemptionMargin(preemptionMargin);
+            double margin = Arguments.from(spec, () -> Checks.nonNegativeFinite("--preemption-margin", preemptionMargin));
+            cfg = cfg.withPreemptionMargin(margin);
         }
         if (decodeTable != null) {
+            String csv;
             try {
-                cfg = cfg.withTable(DecodeTimeTable.parseCsv(Files.readString(decodeTable)));
+                csv = Files.readString(decodeTable);
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --decode-table " + decodeTable + ": " + e.getMessage());
+                throw bad("cannot read --decode-table " + decodeTable + ": " + e.getMessage());
             }
+            RolloutConfig base = cfg;
+            cfg = Arguments.from(spec, () -> base.withTable(DecodeTimeTable.parseCsv(csv)));
         }
         Map<String, Object> r = simulate(trajectories, cfg, seed, policies, ablations);
         Report.print(System.out, r, output.json());
     }
 
     private picocli.CommandLine.ParameterException bad(String message) {
-        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+        return Arguments.bad(spec, message);
     }
 
     /** Runs the policies and builds the report (shared with the demo section). */

@@ -13,7 +13,9 @@ import io.keel.vector.Similarity;
 import org.apache.lucene.util.VectorUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keel score}: one-vs-many top-10 dot-product scan throughput, in one process, alternating
@@ -35,10 +37,13 @@ public final class ScoreCommand implements Runnable {
     @Option(names = "--rounds", defaultValue = "15", description = "Measured rounds (default 15).")
     int rounds;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
         if (dim <= 0 || rows <= 0 || rounds <= 0 || (long) dim * rows > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
+            throw Arguments.bad(spec, "--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
                     + dim + ", " + rows + ", " + rounds);
         }
         SplittableRandom r = new SplittableRandom(42);

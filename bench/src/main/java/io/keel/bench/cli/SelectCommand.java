@@ -1,5 +1,6 @@
 package io.keel.bench.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +11,9 @@ import io.keel.bench.sim.select.SelectionEvaluation;
 import io.keel.vector.select.ConsistencySelector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code keel select}: candidate-selection accuracy over one autoformalization CSV. */
 @Command(name = "select", mixinStandardHelpOptions = true,
@@ -34,15 +37,23 @@ public final class SelectCommand implements Runnable {
     @Option(names = "--temperature", defaultValue = "1", description = "Softmax temperature (default 1).")
     double temperature;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
         ConsistencySelector.Combine c = switch (combine.toLowerCase(Locale.ROOT)) {
             case "linear" -> ConsistencySelector.Combine.LINEAR;
             case "log" -> ConsistencySelector.Combine.LOG;
             case "power" -> ConsistencySelector.Combine.POWER;
-            default -> throw new IllegalArgumentException("--combine must be linear, log or power, was " + combine);
+            default -> throw Arguments.bad(spec, "--combine must be linear, log or power, was " + combine);
         };
-        AutoformalizationSet set = AutoformalizationSet.read(data);
+        // The selector checks alpha and the temperature; check them before reading the file.
+        Arguments.from(spec, () -> new ConsistencySelector(1).alpha(alpha).temperature(temperature));
+        if (!Files.isRegularFile(data)) {
+            throw Arguments.bad(spec, "--data must be a candidate-score CSV file, was " + data);
+        }
+        AutoformalizationSet set = Arguments.from(spec, () -> AutoformalizationSet.read(data));
         ConsistencySelector selector = new ConsistencySelector(set.maxCandidates())
                 .alpha(alpha).temperature(temperature).combine(c);
         Report.print(System.out, report(SelectionEvaluation.evaluate(set, selector)), output.json());

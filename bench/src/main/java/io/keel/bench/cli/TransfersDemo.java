@@ -29,6 +29,7 @@ final class TransfersDemo implements DemoSection {
     private static final int TOKENS = 8192;
     private static final int BATCHES = 4;
     private static final int ROUND_TRIPS = 2000;
+    private static final int WARM_UP_CALLS = 10_000;
 
     @Override
     public String name() {
@@ -48,15 +49,17 @@ final class TransfersDemo implements DemoSection {
         }
         Map<String, Object> r = Report.object();
         r.put("what", RANKS + " ranks, " + EXPERTS + " experts, 2 slots, imbalance 2.0, " + state + " B per expert");
-        progress.step("relay trees, tiles and the step simulator over " + BATCHES + " microbatches");
-        EpTransfersReport.addTo(r, layout, QuotaPlanner.Options.DEFAULTS, batches, 100, TOKENS, TOPK);
-
-        progress.step("EpBalancer.step allocation");
         EpBalancer.Config config = EpBalancer.Config.defaults(layout, 1);
         try (EpBalancer balancer = new EpBalancer(config)) {
-            for (int i = 0; i < 2000; i++) {
-                balancer.step(0, batches.get(i % BATCHES));
-            }
+            // stepMicros below is of compiled code: warm EpBalancer.step first.
+            progress.step("JIT warm-up of EpBalancer.step (up to " + WARM_UP_CALLS + " calls or 2 s)");
+            int[] next = {0};
+            r.put("warmUpCalls", Measure.warmUp(() -> balancer.step(0, batches.get(next[0]++ % BATCHES)),
+                    WARM_UP_CALLS, 2_000_000_000L));
+            progress.step("relay trees, tiles and the step simulator over " + BATCHES + " microbatches");
+            EpTransfersReport.addTo(r, layout, QuotaPlanner.Options.DEFAULTS, batches, 100, TOKENS, TOPK);
+
+            progress.step("EpBalancer.step allocation");
             // Lowest of three windows: a one-off allocation by the JIT is not the kernel's.
             long best = Long.MAX_VALUE;
             for (int window = 0; window < 3 && best > 0; window++) {

@@ -8,7 +8,6 @@ import io.github.jbellis.jvector.vector.types.VectorFloat;
 import io.keel.vector.VectorMath;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -28,9 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms1g", "-Xmx1g",
-        "-XX:+AlwaysPreTouch"})
-public class PairwiseBenchmark {
+public class PairwiseBenchmark extends KeelBenchmark {
     @Param({"384", "768", "1024"})
     int dim;
 

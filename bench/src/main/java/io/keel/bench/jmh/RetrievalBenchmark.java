@@ -28,9 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
+// The inherited fork settings, with a bigger heap.
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-public class RetrievalBenchmark {
+public class RetrievalBenchmark extends KeelBenchmark {
     static final int DIM = 384;
     static final int WORKFLOWS = 1000;
     static final int STEPS = 100;

@@ -15,7 +15,6 @@ import io.keel.planners.rollout.internal.QuadraticPartitionDp;
 import io.keel.planners.rollout.internal.SegmentCost;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -33,10 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * step. Placement instances are either 64 x TP1 ({@code uniform}) or a mix of degrees.
  */
 @State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class RolloutPlanningBenchmark {
+public class RolloutPlanningBenchmark extends KeelBenchmark {
     private static final DecodeTimeTable TABLE = DecodeTimeTable.llama2_70bH100();
 
     @Param({"uniform", "mixed"})

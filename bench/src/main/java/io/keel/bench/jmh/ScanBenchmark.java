@@ -34,9 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 4, time = 2)
+// The inherited fork settings, with a bigger heap.
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms3g", "-Xmx3g",
         "-XX:+AlwaysPreTouch"})
-public class ScanBenchmark {
+public class ScanBenchmark extends KeelBenchmark {
     static final int K = 10;
     static final int CANDIDATES = 40;
 

@@ -20,6 +20,22 @@ public final class Measure {
         return THREADS.getCurrentThreadAllocatedBytes();
     }
 
+    /**
+     * Calls {@code call} until it has run {@code calls} times or {@code maxNanos} have passed, so
+     * that the JIT has compiled it (C2 needs about 10,000 calls of a method) before it is timed.
+     *
+     * @return the calls made
+     */
+    public static int warmUp(Runnable call, int calls, long maxNanos) {
+        long end = System.nanoTime() + maxNanos;
+        int n = 0;
+        while (n < calls && (n % 64 != 0 || System.nanoTime() < end)) {
+            call.run();
+            n++;
+        }
+        return n;
+    }
+
     /** A histogram of nanoseconds, up to one minute at 3 significant digits. */
     public static Histogram nanosHistogram() {
         return new Histogram(60_000_000_000L, 3);

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +26,7 @@ class EpCommandTest {
     }
 
     @Test
-    void epPrintsTheIssueKeys() {
+    void epJsonHasEveryReportedField() {
         for (String planner : new String[] {"quota", "eplb", "none"}) {
             String out = run("ep", "--ranks", "8", "--experts", "32", "--domain", "8", "--tokens-per-rank", "512",
                     "--microbatches", "2", "--rounds", "5", "--planner", planner, "--json");
@@ -47,15 +50,68 @@ class EpCommandTest {
     }
 
     @Test
-    void badArgumentsFailCleanly() {
-        PrintStream old = System.err;
-        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    void traceReplaysAProcessedCsvFile() throws IOException {
+        Path csv = Files.createTempFile("keel-trace", ".csv");
         try {
-            assertEquals(1, KeelCommand.execute("eplb", "--weights", "[[1,2],[3]]", "--replicas", "4",
-                    "--groups", "1", "--nodes", "1", "--gpus", "2"));
-            assertEquals(1, KeelCommand.execute("ep", "--planner", "magic"));
+            // Two datasets, two layers, 16 experts; the first column (a row number) may be left out.
+            StringBuilder b = new StringBuilder("dataset,iteration,layer_idx");
+            for (int e = 0; e < 16; e++) {
+                b.append(',').append(e);
+            }
+            b.append('\n');
+            for (String ds : new String[] {"mine", "other"}) {
+                for (int it = 0; it < 2; it++) {
+                    for (int layer = 0; layer < 2; layer++) {
+                        b.append(ds).append(',').append(it).append(',').append(layer);
+                        for (int e = 0; e < 16; e++) {
+                            b.append(',').append(e == 3 ? 4000 : 100 + 10 * e + it);
+                        }
+                        b.append('\n');
+                    }
+                }
+            }
+            Files.writeString(csv, b);
+            String out = run("ep", "--trace", csv.toString(), "--rounds", "3", "--json");
+            assertTrue(out.contains("{\"dataset\":\"" + csv.getFileName() + "/mine\",\"layer\":0,"), out);
+            assertTrue(out.contains("\"dataset\":\"" + csv.getFileName() + "/other\",\"layer\":1,"), out);
+            // 16 experts: the largest divisor up to 8 is 8 ranks, unless --ranks says otherwise.
+            assertTrue(out.contains("\"ranks\":8,\"experts\":16"), out);
+            assertTrue(run("ep", "--trace", csv.toString(), "--ranks", "4", "--rounds", "3", "--json")
+                    .contains("\"ranks\":4,\"experts\":16"));
         } finally {
-            System.setErr(old);
+            Files.deleteIfExists(csv);
+        }
+    }
+
+    @Test
+    void traceReplaysAPerSourceRawLayout() throws IOException {
+        Path dir = Files.createTempDirectory("keel-raw");
+        try {
+            for (int rank = 0; rank < 2; rank++) {
+                Files.createDirectories(dir.resolve(Integer.toString(rank)));
+                for (int layer : new int[] {1, 5}) {
+                    StringBuilder b = new StringBuilder("iteration,expert distribution\n");
+                    for (int it = 0; it < 3; it++) {
+                        b.append(it).append(",\"[").append(900 + rank).append(", 10, 20, 30]\"\n");
+                    }
+                    Files.writeString(dir.resolve(Integer.toString(rank)).resolve("moe_layer-" + layer + ".csv"), b);
+                }
+            }
+            String out = run("ep", "--trace", dir.toString(), "--slots", "1", "--min-tokens", "1", "--rounds", "3",
+                    "--json");
+            String name = dir.getFileName().toString();
+            assertTrue(out.contains("{\"dataset\":\"" + name + "\",\"layer\":1,\"planner\":\"quota\",\"ranks\":2,"
+                    + "\"experts\":4,\"slots\":1,\"domain\":2,\"microbatches\":3,"), out);
+            assertTrue(out.contains("\"layer\":5,"), out);
+            // Rank 0 homes experts 0 and 1 and gets 1821 of 1921 tokens (max/mean 1.8959); one replica
+            // of expert 0 on rank 1 brings its load to ceil(1921 / 2) = 961 (max/mean 1.00052).
+            assertTrue(out.contains("\"initialImbalance\":{\"mean\":1.895888,"), out);
+            assertTrue(out.contains("\"finalImbalance\":{\"mean\":1.000521,"), out);
+            assertTrue(out.contains("\"replicas\":{\"mean\":1,"), out);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }

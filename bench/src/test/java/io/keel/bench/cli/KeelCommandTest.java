@@ -50,6 +50,72 @@ class KeelCommandTest {
         assertEquals(2, run()[0]);
     }
 
+    /** Asserts that {@code args} are refused as bad arguments: exit code 2, one line on stderr naming {@code what}. */
+    private static void refused(String what, String... args) {
+        Object[] r = run(args);
+        String err = ((String) r[2]).strip();
+        assertEquals(2, r[0], String.join(" ", args) + ": " + err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("keel: ") && err.contains(what), String.join(" ", args) + ": " + err);
+    }
+
+    @Test
+    void epRefusesBadValuesWithExitTwo() {
+        refused("imbalance", "ep", "--imbalance", "NaN");
+        refused("imbalance", "ep", "--imbalance", "0.5");
+        refused("experts must be a multiple of ranks", "ep", "--ranks", "7");
+        refused("--microbatches", "ep", "--microbatches", "0");
+        refused("--rounds", "ep", "--rounds", "0");
+        refused("planner", "ep", "--planner", "magic");
+        refused("eps", "ep", "--eps", "-1");
+        refused("--trace must be", "ep", "--trace", "no/such/file.csv");
+    }
+
+    @Test
+    void eplbRefusesBadWeightsWithExitTwo() {
+        String[] sizes = {"--replicas", "4", "--groups", "1", "--nodes", "1", "--gpus", "2"};
+        refused("--weights", concat(new String[] {"eplb", "--weights", "[[1,2],[3]]"}, sizes));
+        refused("--weights", concat(new String[] {"eplb", "--weights", "[[1,x]]"}, sizes));
+        refused("--weights", concat(new String[] {"eplb", "--weights", "1,2"}, sizes));
+        refused("weight", concat(new String[] {"eplb", "--weights", "[[1,-2]]"}, sizes));
+        refused("replicas", "eplb", "--weights", "[[1,2]]", "--replicas", "1", "--groups", "1", "--nodes", "1",
+                "--gpus", "1");
+    }
+
+    @Test
+    void scoreRefusesBadSizesWithExitTwo() {
+        refused("--dim", "score", "--dim", "0");
+        refused("--dim", "score", "--rows", "-3");
+    }
+
+    @Test
+    void selectRefusesBadValuesWithExitTwo() throws IOException {
+        refused("alpha", "select", "--data", "no/such.csv", "--alpha", "7");
+        refused("--combine", "select", "--data", "no/such.csv", "--combine", "magic");
+        refused("no/such.csv", "select", "--data", "no/such.csv");
+    }
+
+    @Test
+    void rolloutRefusesBadValuesWithExitTwo() {
+        refused("--trajectories", "rollout", "--trajectories", "3");
+        refused("--policy", "rollout", "--policy", "magic");
+        refused("--gpus", "rollout", "--gpus", "7");
+        refused("--preemption-margin", "rollout", "--preemption-margin", "NaN");
+        refused("--decode-table", "rollout", "--decode-table", "no/such.csv");
+    }
+
+    @Test
+    void demoAndVersionRefuseUnknownOptionsWithExitTwo() {
+        refused("Unknown option", "demo", "--rounds", "3");
+        refused("Unknown option", "version", "--verbose");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void epSimRefusesADomainThatDoesNotDivideTheRanks() {
         Object[] r = run("ep-sim", "--domain", "7");

@@ -136,9 +136,7 @@ public final class EplbPlanner {
     public EplbPlan rebalance(float[] weight, int layers) {
         checkShape(Checks.notNull("weight", weight).length, layers);
         for (int i = 0; i < weight.length; i++) {
-            if (!(weight[i] >= 0) || weight[i] == Float.POSITIVE_INFINITY) {
-                throw Checks.element("weight", i, "must be finite and >= 0", weight[i]);
-            }
+            Checks.nonNegativeFinite("weight", i, weight[i]);
         }
         for (int l = 0; l < layers; l++) {
             System.arraycopy(weight, l * experts, weights, 0, experts);

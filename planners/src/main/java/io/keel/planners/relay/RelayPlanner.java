@@ -144,9 +144,7 @@ public final class RelayPlanner {
     }
 
     private static void checkBandwidth(String name, int r, double v) {
-        if (!(v > 0) || !Double.isFinite(v)) {
-            throw Checks.element(name, r, "must be finite and > 0", v);
-        }
+        Checks.positiveFinite(name, r, v);
     }
 
     /** Ranks this planner plans for. */

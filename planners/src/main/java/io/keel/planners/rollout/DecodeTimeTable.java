@@ -226,9 +226,7 @@ public final class DecodeTimeTable {
             }
             Checks.sameLength("millis", Checks.notNull("millis", millis).length, degrees.length);
             for (int i = 0; i < millis.length; i++) {
-                if (!(millis[i] > 0) || Double.isInfinite(millis[i])) {
-                    throw Checks.element("millis", i, "must be positive and finite", millis[i]);
-                }
+                Checks.positiveFinite("millis", i, millis[i]);
             }
             if (rows.containsKey(batch)) {
                 throw new IllegalArgumentException("batch " + batch + " appears twice");

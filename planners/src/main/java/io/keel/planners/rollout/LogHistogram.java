@@ -31,9 +31,7 @@ public final class LogHistogram {
 
     /** Adds one value. @throws IllegalArgumentException if negative, NaN or infinite */
     public void record(double value) {
-        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("value must be finite and >= 0, was " + value);
-        }
+        Checks.nonNegativeFinite("value", value);
         int b = bucket(value);
         counts[b]++;
         sums[b] += value;
@@ -105,9 +103,7 @@ public final class LogHistogram {
     }
 
     private static void checkX(double x) {
-        if (!(x >= 0) || x == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("x must be finite and >= 0, was " + x);
-        }
+        Checks.nonNegativeFinite("x", x);
     }
 
     private void rebuild() {

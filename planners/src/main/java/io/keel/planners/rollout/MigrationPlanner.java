@@ -73,15 +73,11 @@ public final class MigrationPlanner {
         Checks.length("remainingTokens", Checks.notNull("remainingTokens", remainingTokens).length, c);
         Checks.length("kvBytes", Checks.notNull("kvBytes", kvBytes).length, c);
         Checks.length("toolSecondsLeft", Checks.notNull("toolSecondsLeft", toolSecondsLeft).length, c);
-        if (!(bytesPerSecond > 0) || bytesPerSecond == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("bytesPerSecond must be positive and finite, was " + bytesPerSecond);
-        }
+        Checks.positiveFinite("bytesPerSecond", bytesPerSecond);
         Checks.nonNegative("maxMoves", maxMoves);
         for (int j = 0; j < m; j++) {
             checkValue("load", j, load[j]);
-            if (!(secondsPerToken[j] > 0) || secondsPerToken[j] == Double.POSITIVE_INFINITY) {
-                throw Checks.element("secondsPerToken", j, "must be positive and finite", secondsPerToken[j]);
-            }
+            Checks.positiveFinite("secondsPerToken", j, secondsPerToken[j]);
         }
         for (int i = 0; i < c; i++) {
             if (trajectory[i] < 0 || trajectory[i] >= maxTrajectories) {
@@ -157,9 +153,7 @@ public final class MigrationPlanner {
     }
 
     private static void checkValue(String name, int i, double v) {
-        if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
-            throw Checks.element(name, i, "must be finite and >= 0", v);
-        }
+        Checks.nonNegativeFinite(name, i, v);
     }
 
     /** The moves of the last {@link #plan} and the loads they lead to. A view. */

@@ -158,8 +158,6 @@ public final class ProgressiveScheduler {
     }
 
     private static void checkTokens(double predictedTokens) {
-        if (!(predictedTokens >= 0) || predictedTokens == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("predictedTokens must be finite and >= 0, was " + predictedTokens);
-        }
+        Checks.nonNegativeFinite("predictedTokens", predictedTokens);
     }
 }

@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-/** Relay trees and tile tables over random layers: the invariants of the transfers issue. */
+/**
+ * Relay trees and tile tables over random layers: every target gets the state once, relays forward
+ * only what they received, and the tile table covers every transfer.
+ */
 class RelayAndTilePropertiesTest {
     private static final int RANKS = 24;
     private static final int DOMAIN = 8;

@@ -49,9 +49,8 @@ public final class ExperienceQuery {
 
     /** Hybrid weights, each finite and >= 0: {@code score = lexical * lex + semantic * sem}. */
     public ExperienceQuery weights(double lexical, double semantic) {
-        if (!(lexical >= 0) || !(semantic >= 0) || !Double.isFinite(lexical) || !Double.isFinite(semantic)) {
-            throw new IllegalArgumentException("weights must be finite and >= 0, were " + lexical + ", " + semantic);
-        }
+        Checks.nonNegativeFinite("lexical", lexical);
+        Checks.nonNegativeFinite("semantic", semantic);
         this.lexicalWeight = lexical;
         this.semanticWeight = semantic;
         return this;

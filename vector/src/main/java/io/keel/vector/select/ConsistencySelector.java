@@ -76,9 +76,7 @@ public final class ConsistencySelector {
 
     /** Sets the softmax temperature, > 0 and finite; returns this. */
     public ConsistencySelector temperature(double temperature) {
-        if (!(temperature > 0) || !Double.isFinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be finite and > 0, was " + temperature);
-        }
+        Checks.positiveFinite("temperature", temperature);
         this.temperature = temperature;
         return this;
     }

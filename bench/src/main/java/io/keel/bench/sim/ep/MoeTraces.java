@@ -40,18 +40,25 @@ public final class MoeTraces {
         return moeTraces.resolve(name);
     }
 
-    /** Reads a processed CSV: header {@code ,dataset,iteration,layer_idx,0,1,...}. */
+    /**
+     * Reads a processed CSV: header {@code ,dataset,iteration,layer_idx,0,1,...,E-1} (the first,
+     * unnamed column a row number; it may be left out), then one row per dataset, iteration and
+     * layer with the tokens each expert got.
+     */
     public static List<Totals> readProcessed(Path csv) {
         try {
             List<String> lines = Files.readAllLines(csv);
             if (lines.isEmpty()) {
                 throw new IllegalArgumentException(csv + " is empty");
             }
-            String[] head = lines.get(0).split(",", -1);
-            if (head.length < 5 || !head[1].equals("dataset") || !head[3].equals("layer_idx")) {
-                throw new IllegalArgumentException(csv + ": unexpected header " + lines.get(0));
+            String[] head = lines.get(0).strip().split(",", -1);
+            int d = head.length > 0 && head[0].equals("dataset") ? 0 : 1;
+            if (head.length < d + 4 || !head[d].equals("dataset") || !head[d + 1].equals("iteration")
+                    || !head[d + 2].equals("layer_idx")) {
+                throw new IllegalArgumentException(csv + ": header must be [,]dataset,iteration,layer_idx,0,1,...; was "
+                        + lines.get(0));
             }
-            int experts = head.length - 4;
+            int experts = head.length - d - 3;
             List<Totals> rows = new ArrayList<>(lines.size() - 1);
             for (int i = 1; i < lines.size(); i++) {
                 String line = lines.get(i);
@@ -62,11 +69,18 @@ public final class MoeTraces {
                 if (f.length != head.length) {
                     throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + f.length + " fields, expected " + head.length);
                 }
-                int[] counts = new int[experts];
-                for (int e = 0; e < experts; e++) {
-                    counts[e] = (int) Math.round(Double.parseDouble(f[4 + e]));
+                try {
+                    int[] counts = new int[experts];
+                    for (int e = 0; e < experts; e++) {
+                        counts[e] = count(f[d + 3 + e]);
+                    }
+                    rows.add(new Totals(f[d], Integer.parseInt(f[d + 1].strip()), Integer.parseInt(f[d + 2].strip()), counts));
+                } catch (NumberFormatException ex) {
+                    throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + ex.getMessage());
                 }
-                rows.add(new Totals(f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]), counts));
+            }
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException(csv + " has a header but no rows");
             }
             return rows;
         } catch (IOException ex) {
@@ -88,14 +102,35 @@ public final class MoeTraces {
      * source ranks' rows into one matrix per (layer, iteration), ordered by layer then iteration.
      */
     public static List<SourceMatrix> readRaw(Path moeTraces, String model) {
-        Path dir = moeTraces.resolve("raw").resolve(model);
+        return readRawLayout(moeTraces.resolve("raw").resolve(model), model);
+    }
+
+    /** Whether {@code dir} is a per-source raw layout: {@code dir/0/moe_layer-<L>.csv} exists. */
+    public static boolean isRawLayout(Path dir) {
+        Path rank0 = dir.resolve("0");
+        if (!Files.isDirectory(rank0)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(rank0)) {
+            return s.map(p -> p.getFileName().toString()).anyMatch(n -> n.startsWith("moe_layer-") && n.endsWith(".csv"));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Reads a per-source raw layout {@code dir/<rank>/moe_layer-<L>.csv} (ranks 0, 1, ... with no
+     * gap; each file a header line, then one line per iteration whose list {@code [c0, c1, ...]}
+     * holds the tokens that source rank sent to each expert); {@code model} labels the result.
+     */
+    public static List<SourceMatrix> readRawLayout(Path dir, String model) {
         try {
             int ranks = 0;
             while (Files.isDirectory(dir.resolve(Integer.toString(ranks)))) {
                 ranks++;
             }
             if (ranks == 0) {
-                throw new IllegalArgumentException(dir + " has no rank folders");
+                throw new IllegalArgumentException(dir + " has no rank folders 0, 1, ...");
             }
             List<Integer> layers = new ArrayList<>();
             try (Stream<Path> s = Files.list(dir.resolve("0"))) {
@@ -146,12 +181,25 @@ public final class MoeTraces {
             }
             String[] f = line.substring(open + 1, close).split(",");
             int[] v = new int[f.length];
-            for (int e = 0; e < f.length; e++) {
-                v[e] = (int) Math.round(Double.parseDouble(f[e].trim()));
+            try {
+                for (int e = 0; e < f.length; e++) {
+                    v[e] = count(f[e]);
+                }
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + ex.getMessage());
             }
             rows.add(v);
         }
         return rows;
+    }
+
+    /** A token count: a non-negative number, rounded (the published files write some as floats). */
+    private static int count(String field) {
+        double v = Double.parseDouble(field.strip());
+        if (!(v >= 0) || v > Integer.MAX_VALUE) {
+            throw new NumberFormatException("a token count must be in [0, 2^31), was " + field.strip());
+        }
+        return (int) Math.round(v);
     }
 
     /**

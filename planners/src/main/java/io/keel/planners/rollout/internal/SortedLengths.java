@@ -45,9 +45,7 @@ public final class SortedLengths {
         Checks.length("predictedTokens", Checks.notNull("predictedTokens", lengths).length, n);
         for (int i = 0; i < n; i++) {
             double v = lengths[i];
-            if (!(v >= 0) || v == Double.POSITIVE_INFINITY) {
-                throw Checks.element("predictedTokens", i, "must be finite and >= 0", v);
-            }
+            Checks.nonNegativeFinite("predictedTokens", i, v);
         }
     }
 
