@@ -10,14 +10,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * test-jar so every module asserts zero allocation the same way.
  *
  * <p>A call is warmed up (so the JIT has compiled it) and then measured over a batch; the
- * measurement is repeated a few times and the lowest batch counts, which keeps a one-off
+ * measurement is repeated (up to ten batches, stopping at the first that allocates nothing) and the lowest batch counts, which keeps a one-off
  * allocation by the JIT or a deoptimisation from failing a kernel that allocates nothing in
  * steady state. A kernel that allocates on every call fails every batch.
  */
 public final class AllocationProbe {
     /** Calls per warm-up and per measured batch. */
     public static final int DEFAULT_CALLS = 10_000;
-    private static final int BATCHES = 3;
+    private static final int BATCHES = 10;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
