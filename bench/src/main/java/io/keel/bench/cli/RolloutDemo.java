@@ -1,12 +1,9 @@
 package io.keel.bench.cli;
 
-import java.util.List;
 import java.util.Map;
 
-import io.keel.bench.sim.rollout.Policy;
-import io.keel.bench.sim.rollout.RolloutConfig;
 
-/** The rollout planners in a simulated agentic rollout: 512 trajectories on 32 GPUs, all policies. */
+/** The rollout planners in a simulated agentic rollout: qwen2.5-32b at load 2 on 32 GPUs, baselines on TP8. */
 final class RolloutDemo implements DemoSection {
     @Override
     public String name() {
@@ -15,8 +12,7 @@ final class RolloutDemo implements DemoSection {
 
     @Override
     public Map<String, Object> run(Progress progress) {
-        progress.step("simulating a rollout of 512 trajectories on 32 GPUs: fcfs, sticky, keel");
-        return RolloutCommand.simulate(512, RolloutConfig.defaults(32, 32), 42,
-                List.of(Policy.fcfs(), Policy.sticky(), Policy.keel()), false);
+        progress.step("simulating 2 training steps of qwen2.5-32b rollouts at load 2 on 32 GPUs: verl, slime (TP8), keel");
+        return RolloutCommand.demo();
     }
 }

@@ -97,11 +97,13 @@ class KeelCommandTest {
 
     @Test
     void rolloutRefusesBadValuesWithExitTwo() {
-        refused("--trajectories", "rollout", "--trajectories", "3");
-        refused("--policy", "rollout", "--policy", "magic");
-        refused("--gpus", "rollout", "--gpus", "7");
-        refused("--preemption-margin", "rollout", "--preemption-margin", "NaN");
-        refused("--decode-table", "rollout", "--decode-table", "no/such.csv");
+        refused("--seeds", "rollout", "--seeds", "0");
+        refused("--workload", "rollout", "--workload", "magic");
+        refused("--model", "rollout", "--model", "gpt-5");
+        refused("--gpus", "rollout", "--gpus", "0");
+        refused("--load", "rollout", "--load", "NaN");
+        refused("--tp 1", "rollout", "--model", "llama3.1-70b", "--tp", "1");
+        refused("--tp 8", "rollout", "--gpus", "4", "--tp", "8");
     }
 
     @Test

@@ -1,66 +1,86 @@
 package io.keel.bench.sim.rollout;
 
-import io.keel.planners.rollout.DecodeTimeTable;
+import java.util.Arrays;
+
+import io.keel.planners.rollout.GpuSpec;
+import io.keel.planners.rollout.ModelSpec;
+import io.keel.planners.rollout.RooflineCostModel;
 
 /**
  * The simulated cluster and the knobs of the policies.
  *
- * @param table per-token decode time by batch size and parallel degree
+ * @param model the served model
+ * @param gpu the GPU
  * @param gpus GPUs in the cluster
- * @param instances instances the baselines (and keel without its parallelism planner) use,
- *     each of degree {@code gpus / instances}
- * @param maxBatch sequences one instance decodes at once
- * @param kvTokensPerGpu KV-cache capacity in tokens per GPU of an instance (a stand-in for memory:
- *     running sequences' contexts must fit)
- * @param prefillTokensPerSecondPerGpu prefill speed, charged to the whole instance when a step
- *     starts where its KV cache is not (first step, per-step rerouting, preemption)
- * @param kvBytesPerToken KV-cache bytes per context token, for migration transfers
- * @param transferBytesPerSecond KV transfer bandwidth between two instances
+ * @param baselineDegree tensor-parallel degree of every baseline instance (and of keel without
+ *     its parallelism planner)
+ * @param maxBatch sequences one instance runs at once (vLLM's {@code max_num_seqs} default 256)
+ * @param tokenBudget tokens one iteration processes, decode and prefill chunk together (vLLM's
+ *     {@code max_num_batched_tokens}; 8,192 assumed)
+ * @param trainingSteps rollouts simulated one after another over the same prompts (the
+ *     predictor keeps its history between them)
  * @param migrationIntervalSeconds how often keel's migration planner runs
  * @param maxMovesPerInterval migration budget per interval
- * @param preemptionMargin relative margin of keel's preemption test (infinite: never preempt)
  * @param agingTokensPerSecond keel's scheduler aging
  */
-public record RolloutConfig(DecodeTimeTable table, int gpus, int instances, int maxBatch, long kvTokensPerGpu,
-                            double prefillTokensPerSecondPerGpu, double kvBytesPerToken, double transferBytesPerSecond,
-                            double migrationIntervalSeconds, int maxMovesPerInterval, double preemptionMargin,
+public record RolloutConfig(ModelSpec model, GpuSpec gpu, int gpus, int baselineDegree, int maxBatch, int tokenBudget,
+                            int trainingSteps, double migrationIntervalSeconds, int maxMovesPerInterval,
                             double agingTokensPerSecond) {
+    /** Degrees an instance may have. */
+    public static final int[] DEGREES = {1, 2, 4, 8};
+
+    /** Defaults: 256 sequences, 8,192-token iterations, 3 training steps, migration every 10 s with up to 32 moves, aging 10 tokens/s. */
+    public static RolloutConfig defaults(ModelSpec model, int gpus, int baselineDegree) {
+        return new RolloutConfig(model, GpuSpec.H100_80GB, gpus, baselineDegree, 256, 8192, 3, 10, 32, 10);
+    }
+
+    /** The same with the baselines on {@code degree}. */
+    public RolloutConfig withBaselineDegree(int degree) {
+        return new RolloutConfig(model, gpu, gpus, degree, maxBatch, tokenBudget, trainingSteps, migrationIntervalSeconds,
+                maxMovesPerInterval, agingTokensPerSecond);
+    }
+
+    /** The same with {@code steps} training steps. */
+    public RolloutConfig withTrainingSteps(int steps) {
+        return new RolloutConfig(model, gpu, gpus, baselineDegree, maxBatch, tokenBudget, steps, migrationIntervalSeconds,
+                maxMovesPerInterval, agingTokensPerSecond);
+    }
+
     /**
-     * Defaults: Llama-2-70B on H100, 256 sequences per instance, 200k KV tokens per GPU, prefill
-     * 2,800 tokens/s per GPU (2 x 70e9 FLOPs per token at 40% of 989 dense TFLOP/s: derived, not
-     * measured), 327,680 KV bytes per token (80 layers x 8 KV heads x 128 x 2 x bf16), 25 GB/s
-     * transfers, migration every 10 s with up to 32 moves, no preemption (with recompute on
-     * resume it cost more than it saved in this model; {@link #withPreemptionMargin} turns it on),
-     * aging 10 tokens per second waited.
+     * The degrees an instance can run the rollout on: the weights fit, the KV cache holds at
+     * least one full context of {@code contextCap} tokens, and the degree divides the cluster.
      */
-    public static RolloutConfig defaults(int gpus, int instances) {
-        return new RolloutConfig(DecodeTimeTable.llama2_70bH100(), gpus, instances, 256, 200_000,
-                2_800, 327_680, 25e9, 10, 32, Double.POSITIVE_INFINITY, 10);
+    public int[] usableDegrees(int contextCap) {
+        return Arrays.stream(DEGREES).filter(d -> usable(d, contextCap)).toArray();
     }
 
-    /** The same with another decode-time table. */
-    public RolloutConfig withTable(DecodeTimeTable t) {
-        return new RolloutConfig(t, gpus, instances, maxBatch, kvTokensPerGpu, prefillTokensPerSecondPerGpu,
-                kvBytesPerToken, transferBytesPerSecond, migrationIntervalSeconds, maxMovesPerInterval,
-                preemptionMargin, agingTokensPerSecond);
+    /** Whether {@code degree} can run the rollout (see {@link #usableDegrees}). */
+    public boolean usable(int degree, int contextCap) {
+        return degree > 0 && gpus % degree == 0 && RooflineCostModel.isFeasible(model, gpu, degree)
+                && new RooflineCostModel(model, gpu, degree).kvCapacityTokens() >= contextCap;
     }
 
-    /** The same with keel's preemption test at {@code margin} (e.g. 1.0: a waiting trajectory predicted twice as long). */
-    public RolloutConfig withPreemptionMargin(double margin) {
-        return new RolloutConfig(table, gpus, instances, maxBatch, kvTokensPerGpu, prefillTokensPerSecondPerGpu,
-                kvBytesPerToken, transferBytesPerSecond, migrationIntervalSeconds, maxMovesPerInterval,
-                margin, agingTokensPerSecond);
-    }
-
-    /** Validates; returns the baselines' degree. */
-    int baselineDegree() {
-        if (gpus <= 0 || instances <= 0 || gpus % instances != 0) {
-            throw new IllegalArgumentException("gpus (" + gpus + ") must be a positive multiple of instances (" + instances + ")");
+    /** Checks the baselines' degree. @throws IllegalArgumentException in one line when it cannot run */
+    void requireUsable(int degree, int contextCap) {
+        if (!RooflineCostModel.isFeasible(model, gpu, degree)) {
+            throw new IllegalArgumentException(RooflineCostModel.infeasibility(model, gpu, degree));
         }
-        int d = gpus / instances;
-        if (table.degreeIndex(d) < 0) {
-            throw new IllegalArgumentException("gpus / instances = " + d + " is not a degree of the decode-time table");
+        if (gpus % degree != 0) {
+            throw new IllegalArgumentException("degree " + degree + " does not divide " + gpus + " GPUs");
         }
-        return d;
+        long kv = new RooflineCostModel(model, gpu, degree).kvCapacityTokens();
+        if (kv < contextCap) {
+            throw new IllegalArgumentException("degree " + degree + " holds " + kv + " KV tokens of " + model.name()
+                    + ", less than one " + contextCap + "-token context");
+        }
+    }
+
+    /** KV tokens the whole cluster holds at its best usable uniform degree: the denominator of the load. */
+    public double clusterKvTokens(int contextCap) {
+        double best = 0;
+        for (int d : usableDegrees(contextCap)) {
+            best = Math.max(best, (double) (gpus / d) * new RooflineCostModel(model, gpu, d).kvCapacityTokens());
+        }
+        return best;
     }
 }

@@ -1,137 +1,106 @@
 package io.keel.bench.sim.rollout;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.TreeMap;
 
-import io.keel.core.IndexedHeap;
 import io.keel.planners.rollout.DecodeTimeTable;
-import io.keel.planners.rollout.LogHistogram;
-import io.keel.planners.rollout.MigrationPlanner;
 import io.keel.planners.rollout.ParallelismPlanner;
-import io.keel.planners.rollout.ProgressiveScheduler;
+import io.keel.planners.rollout.RooflineCostModel;
 import io.keel.planners.rollout.RuntimePredictor;
 import io.keel.planners.rollout.TrajectoryPlacer;
 
 /**
- * Discrete-event simulation of one agentic rollout: every trajectory alternates LLM steps
- * (decoded on an inference instance) and tool calls (off the GPU); an instance decodes its
- * running sequences together, one token each per iteration of {@link DecodeTimeTable} time at
- * the current batch size and its degree. Events are step completions (per instance: the running
- * sequence closest to the end of its step), tool-call ends and keel's migration ticks; between
- * events every running sequence advances by the same number of tokens, so the cost is per event,
- * not per token.
+ * Simulates a policy over several training steps of agentic RL rollouts (one {@link
+ * SimulatedRollout} per step, the same prompts each time), and sizes and bounds the runs.
  *
- * <p>Modelled: batch-size-dependent decode speed per degree; a batch limit and a KV-token
- * capacity per instance (a step is admitted only if its context fits beside the running ones,
- * head-of-line in queue order); prefill of the whole context, stalling the instance, when a step
- * runs where its KV cache is not (first step, FCFS rerouting, after preemption); KV transfers for
- * migrations that finish before the step starts. Not modelled: prefill of tool output tokens,
- * KV eviction while a trajectory is in a tool call (caches are assumed to persist), network
- * contention, CPU-side scheduling overhead, the training step.
+ * <p>keel plans each step from what its predictor knows then: the parallelism planner chooses
+ * the instances (re-planned at every training step boundary, when the weights are reloaded
+ * anyway) and the presorted-DP placer the home of each trajectory. The planners price with a
+ * {@link DecodeTimeTable} derived from the {@link RooflineCostModel} at one typical context and
+ * with KV capacity in output-token units (context per output token from history): simpler than
+ * the simulator's model, which charges prefill, growing contexts and tool calls.
  *
- * <p>Deterministic for a workload, configuration and policy. Single-threaded; allocates freely.
+ * <p>Deterministic for its inputs. Single-threaded; allocates freely.
  */
 public final class RolloutSimulator {
-    private static final double EPS = 1e-6;
-    private static final int HISTORY_PER_GROUP = 64;
-    private static final int TRACKED_STEPS = 128;
+    private static final int[] PLANNER_BATCHES = {1, 16, 64, 256};
 
-    private static final byte ARRIVING = 0;
-    private static final byte WAITING = 1;
-    private static final byte RUNNING = 2;
-    private static final byte TOOL = 3;
-    private static final byte DONE = 4;
-
-    private final RolloutWorkload w;
-    private final RolloutConfig cfg;
-    private final Policy policy;
-    private final int n;
-    private final int gpus;
-    private final int maxBatch;
-
-    private int m;
-    private int[] degree;
-    private double[][] spt;
-    private long[] kvCap;
-    private int[][] runIds;
-    private int[] runCount;
-    private long[] kvUsed;
-    private double[] stallUntil;
-    private double[] lastUpdate;
-    private double[] idle;
-    private IndexedHeap[] fifo;
-    private ProgressiveScheduler[] sched;
-    private int[] homeCount;
-
-    private final byte[] phase;
-    private final int[] step;
-    private final double[] stepRem;
-    private final long[] ctx;
-    private final long[] need;
-    private final int[] home;
-    private final int[] at;
-    private final int[] kvAt;
-    private final double[] readyAt;
-    private final double[] queued;
-    private final double[] toolStart;
-    private final double[] toolEnd;
-    private final long[] generated;
-    private final boolean[] preempted;
-
-    private IndexedHeap events;
-    private RuntimePredictor predictor;
-    private LogHistogram toolHistory;
-    private double meanTotal = 1;
-    private MigrationPlanner migrationPlanner;
-
-    private long tokens;
-    private long steps;
-    private long prefillTokens;
-    private int finished;
-    private int migrations;
-    private int preemptions;
-    private double lastFinish;
-
-    private RolloutSimulator(RolloutWorkload w, RolloutConfig cfg, Policy policy) {
-        this.w = w;
-        this.cfg = cfg;
-        this.policy = policy;
-        n = w.trajectories();
-        gpus = cfg.gpus();
-        maxBatch = cfg.maxBatch();
-        phase = new byte[n];
-        step = new int[n];
-        stepRem = new double[n];
-        ctx = new long[n];
-        need = new long[n];
-        home = new int[n];
-        at = new int[n];
-        kvAt = new int[n];
-        readyAt = new double[n];
-        queued = new double[n];
-        toolStart = new double[n];
-        toolEnd = new double[n];
-        generated = new long[n];
-        preempted = new boolean[n];
+    private RolloutSimulator() {
     }
 
-    /** Simulates {@code policy} on {@code workload}; {@code seed} drew the workload (for the history epoch). */
-    public static RolloutResult run(RolloutWorkload workload, RolloutConfig cfg, Policy policy, long seed) {
-        RolloutSimulator s = new RolloutSimulator(workload, cfg, policy);
-        s.setUp(seed);
-        s.loop();
-        return s.result();
+    /** The workloads of {@code cfg.trainingSteps()} training steps over the same prompts. */
+    public static List<RolloutWorkload> trainingSteps(RolloutWorkload.Params p, RolloutConfig cfg, long seed) {
+        List<RolloutWorkload> out = new ArrayList<>();
+        for (int e = 0; e < cfg.trainingSteps(); e++) {
+            out.add(RolloutWorkload.generate(p, seed, e));
+        }
+        return out;
     }
 
     /**
-     * The predictions keel starts a rollout with: each trajectory's predicted total tokens from
-     * the previous epoch of the same prompts (or the cold predictor's guess when {@code history}
-     * is false).
+     * Trajectories for load {@code rho}: rho x cluster KV capacity / mean final context (of a
+     * 2,048-trajectory sample), in whole prompt groups, at least one group.
+     */
+    public static int trajectoriesForLoad(RolloutWorkload.Params p, RolloutConfig cfg, double rho, long seed) {
+        if (!(rho > 0) || Double.isInfinite(rho)) {
+            throw new IllegalArgumentException("load must be positive and finite, was " + rho);
+        }
+        RolloutWorkload sample = RolloutWorkload.generate(p.withTrajectories(2048), seed ^ 0x5EEDL, 0);
+        double sum = 0;
+        for (int t = 0; t < sample.trajectories(); t++) {
+            sum += sample.finalContext(t);
+        }
+        double n = rho * cfg.clusterKvTokens(p.contextCap()) / (sum / sample.trajectories());
+        int groups = (int) Math.max(1, Math.round(n / p.groupSize()));
+        return groups * p.groupSize();
+    }
+
+    /** Runs {@code policy} over the training steps; baselines on {@code cfg.baselineDegree()}. */
+    public static RolloutResult run(List<RolloutWorkload> steps, RolloutConfig cfg, Policy policy) {
+        int contextCap = steps.get(0).params().contextCap();
+        cfg.requireUsable(cfg.baselineDegree(), contextCap);
+        int maxN = 0;
+        int maxGroups = 0;
+        for (RolloutWorkload w : steps) {
+            maxN = Math.max(maxN, w.trajectories());
+            maxGroups = Math.max(maxGroups, w.groups());
+        }
+        Predictions pred = new Predictions(policy, maxGroups, maxN);
+        Totals tot = new Totals(steps.size());
+        String instances = "";
+        double[][] quality = {new double[0], new double[0], new double[0]};
+        for (RolloutWorkload w : steps) {
+            pred.newRollout(w);
+            int[] degrees = policy.isKeel() && policy.parallelism() ? plannedDegrees(w, cfg, pred)
+                    : uniform(cfg.gpus(), cfg.baselineDegree());
+            SimulatedRollout sim = new SimulatedRollout(w, cfg, policy, pred, degrees);
+            if (policy.isKeel()) {
+                place(sim, w, cfg, pred);
+            }
+            sim.run();
+            tot.add(sim, w, lowerBoundSeconds(w, cfg));
+            instances = shape(degrees);
+            if (pred.predictor() != null && policy.predictor() && !policy.oracle()) {
+                quality = quality(pred.predictor());
+            }
+        }
+        return tot.result(policy, policy.isKeel() ? 0 : cfg.baselineDegree(), cfg.gpus(), instances, quality);
+    }
+
+    /**
+     * The predictions keel would start a rollout of {@code workload} with: each trajectory's
+     * predicted total output tokens after the previous training step of the same prompts (or a
+     * cold predictor's guess when {@code history} is false). The JMH benchmarks' input.
      */
     public static double[] initialPredictions(RolloutWorkload workload, long seed, boolean history) {
-        RuntimePredictor p = new RuntimePredictor(workload.groups(), HISTORY_PER_GROUP, workload.trajectories(), TRACKED_STEPS);
+        RuntimePredictor p = new RuntimePredictor(workload.groups(), 64, workload.trajectories(), 128);
         if (history) {
-            warm(p, null, workload, seed);
+            RolloutWorkload previous = RolloutWorkload.generate(workload.params(), seed, 1);
+            for (int t = 0; t < previous.trajectories(); t++) {
+                p.recordCompleted(previous.group(t), previous.totalTokens(t), previous.steps(t));
+            }
         }
         double[] out = new double[workload.trajectories()];
         for (int t = 0; t < out.length; t++) {
@@ -141,476 +110,259 @@ public final class RolloutSimulator {
         return out;
     }
 
-    private static RolloutWorkload warm(RuntimePredictor p, LogHistogram tools, RolloutWorkload w, long seed) {
-        RolloutWorkload previous = RolloutWorkload.generate(w.params(), seed, 1);
-        for (int t = 0; t < previous.trajectories(); t++) {
-            p.recordCompleted(previous.group(t), previous.totalTokens(t), previous.steps(t));
-            if (tools != null) {
-                for (int s = 0; s + 1 < previous.steps(t); s++) {
-                    tools.record(previous.toolSeconds(t, s));
-                }
+    /**
+     * The degree the frameworks' recipes usually give the model: the smallest usable one with
+     * at most 20 GB of weights per GPU (TP1 for 8B, TP4 for 30-32B, TP8 for 70B).
+     */
+    public static int frameworkDefaultDegree(RolloutConfig cfg, int contextCap) {
+        int[] usable = cfg.usableDegrees(contextCap);
+        for (int d : usable) {
+            if (cfg.model().weightBytesPerGpu(d) <= 20e9) {
+                return d;
             }
         }
-        return previous;
+        return usable[usable.length - 1];
     }
 
-    private void setUp(long seed) {
-        int baseDegree = cfg.baselineDegree();
-        boolean keel = policy.routing() == Policy.Routing.KEEL;
-        double[] predicted = null;
-        if (keel) {
-            predictor = new RuntimePredictor(w.groups(), HISTORY_PER_GROUP, n, TRACKED_STEPS);
-            toolHistory = new LogHistogram();
-            if (policy.history()) {
-                meanTotal = warm(predictor, toolHistory, w, seed).totalTokens() / (double) n;
-            }
-            predicted = new double[n];
-            for (int t = 0; t < n; t++) {
-                predictor.start(t, w.group(t));
-                predicted[t] = predictedTotal(t);
-            }
-        }
-        int[] degrees;
-        DecodeTimeTable table = cfg.table();
-        int[] limitPerDegree = new int[table.degreeCount()];
-        long[] kvPerDegree = new long[table.degreeCount()];
-        for (int d = 0; d < limitPerDegree.length; d++) {
-            limitPerDegree[d] = maxBatch;
-            kvPerDegree[d] = cfg.kvTokensPerGpu() * table.degree(d);
-        }
-        if (keel) {
-            for (int t = 0; t < n; t++) {
-                predicted[t] = Math.max(1.0, predicted[t]);
-            }
-        }
-        if (keel && policy.parallelism()) {
-            ParallelismPlanner planner = new ParallelismPlanner(n, gpus, limitPerDegree, kvPerDegree,
-                    w.params().promptTokens(), table);
-            ParallelismPlanner.Plan plan = planner.plan(predicted, n, gpus);
-            int extra = table.degreeIndex(1) >= 0 ? plan.idleGpus() : 0;
-            degrees = new int[plan.instances() + extra];
-            for (int j = 0; j < plan.instances(); j++) {
-                degrees[j] = plan.degree(j);
-            }
-            Arrays.fill(degrees, plan.instances(), degrees.length, 1);
-        } else {
-            degrees = new int[cfg.instances()];
-            Arrays.fill(degrees, baseDegree);
-        }
-        buildInstances(degrees);
-        Arrays.fill(home, -1);
-        Arrays.fill(kvAt, -1);
-        if (keel) {
-            if (policy.placement()) {
-                int[] limits = new int[m];
-                for (int j = 0; j < m; j++) {
-                    limits[j] = limitPerDegree[table.degreeIndex(degree[j])];
-                }
-                TrajectoryPlacer placer = new TrajectoryPlacer(n, m, maxBatch, cfg.table());
-                TrajectoryPlacer.Placement pl = placer.place(predicted, n, degree, limits, kvCap, w.params().promptTokens(), m);
-                for (int t = 0; t < n; t++) {
-                    setHome(t, pl.instanceOf(t));
-                }
-            } else {
-                for (int t = 0; t < n; t++) {
-                    setHome(t, leastPerDegree());
-                }
-            }
-            if (policy.migration()) {
-                migrationPlanner = new MigrationPlanner(m, n, n);
-            }
-        }
-        events = new IndexedHeap(n + m + 1, IndexedHeap.Order.MIN);
-        for (int t = 0; t < n; t++) {
-            ctx[t] = w.params().promptTokens();
-            events.insertDouble(t, 0.0);
-        }
-        if (migrationPlanner != null) {
-            events.insertDouble(n + m, cfg.migrationIntervalSeconds());
-        }
+    private static int[] uniform(int gpus, int degree) {
+        int[] d = new int[gpus / degree];
+        Arrays.fill(d, degree);
+        return d;
     }
 
-    private void buildInstances(int[] degrees) {
-        m = degrees.length;
-        degree = degrees;
-        DecodeTimeTable table = cfg.table();
-        double[][] perDegree = new double[table.degreeCount()][];
-        spt = new double[m][];
-        kvCap = new long[m];
-        runIds = new int[m][maxBatch];
-        runCount = new int[m];
-        kvUsed = new long[m];
-        stallUntil = new double[m];
-        lastUpdate = new double[m];
-        idle = new double[m];
-        homeCount = new int[m];
-        boolean priority = policy.routing() == Policy.Routing.KEEL && policy.priority();
-        if (priority) {
-            sched = new ProgressiveScheduler[m];
-        } else {
-            fifo = new IndexedHeap[m];
+    /** Context tokens per output token, from history; NaN before any. */
+    private static double contextPerOutputToken(Predictions pred) {
+        return pred.meanFinalContext() / Math.max(1.0, pred.meanTotal());
+    }
+
+    private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Predictions pred) {
+        int cap = w.params().contextCap();
+        int[] usable = cfg.usableDegrees(cap);
+        double ratio = contextPerOutputToken(pred);
+        if (Double.isNaN(ratio)) {
+            return uniform(cfg.gpus(), usable[usable.length - 1]); // no history: the most KV per GPU
         }
+        DecodeTimeTable table = plannerTable(cfg, usable, pred, cap);
+        int[] limits = new int[table.degreeCount()];
+        long[] kv = new long[table.degreeCount()];
+        for (int d = 0; d < limits.length; d++) {
+            limits[d] = cfg.maxBatch();
+            kv[d] = (long) (new RooflineCostModel(cfg.model(), cfg.gpu(), table.degree(d)).kvCapacityTokens() / ratio);
+        }
+        int n = w.trajectories();
+        ParallelismPlanner planner = new ParallelismPlanner(n, cfg.gpus(), limits, kv,
+                (int) Math.ceil(w.params().promptTokens() / ratio), table);
+        double[] predicted = predictions(w, pred);
+        ParallelismPlanner.Plan plan = planner.plan(predicted, n, cfg.gpus());
+        List<Integer> out = new ArrayList<>();
+        for (int j = 0; j < plan.instances(); j++) {
+            out.add(plan.degree(j));
+        }
+        int idle = plan.idleGpus();
+        for (int d = usable.length - 1; d >= 0; d--) {
+            while (idle >= usable[d]) {
+                out.add(usable[d]);
+                idle -= usable[d];
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static DecodeTimeTable plannerTable(RolloutConfig cfg, int[] usable, Predictions pred, int cap) {
+        double typical = Math.min(cap, pred.meanFinalContext()) / 2;
+        return RooflineCostModel.decodeTimeTable(cfg.model(), cfg.gpu(), usable, PLANNER_BATCHES, typical);
+    }
+
+    private static double[] predictions(RolloutWorkload w, Predictions pred) {
+        double[] p = new double[w.trajectories()];
+        for (int t = 0; t < p.length; t++) {
+            p[t] = Math.max(1.0, pred.predictedTotal(t));
+        }
+        return p;
+    }
+
+    private static void place(SimulatedRollout sim, RolloutWorkload w, RolloutConfig cfg, Predictions pred) {
+        int n = w.trajectories();
+        int m = sim.m;
+        double ratio = contextPerOutputToken(pred);
+        if (!sim.policy.placement() || Double.isNaN(ratio)) {
+            for (int t = 0; t < n; t++) {
+                sim.setHome(t, leastPerGpu(sim));
+            }
+            return;
+        }
+        int[] usable = cfg.usableDegrees(w.params().contextCap());
+        DecodeTimeTable table = plannerTable(cfg, usable, pred, w.params().contextCap());
+        int[] limits = new int[m];
+        long[] kv = new long[m];
         for (int j = 0; j < m; j++) {
-            int d = table.degreeIndex(degrees[j]);
-            if (perDegree[d] == null) {
-                perDegree[d] = new double[maxBatch + 1];
-                table.fill(d, perDegree[d], maxBatch);
-            }
-            spt[j] = perDegree[d];
-            kvCap[j] = cfg.kvTokensPerGpu() * degrees[j];
-            if (priority) {
-                sched[j] = new ProgressiveScheduler(n, cfg.agingTokensPerSecond());
-            } else {
-                fifo[j] = new IndexedHeap(n, IndexedHeap.Order.MIN);
-            }
+            limits[j] = cfg.maxBatch();
+            kv[j] = (long) (sim.capacity(j) / ratio);
+        }
+        TrajectoryPlacer placer = new TrajectoryPlacer(n, m, cfg.maxBatch(), table);
+        TrajectoryPlacer.Placement pl = placer.place(predictions(w, pred), n, sim.degree, limits, kv,
+                (int) Math.ceil(w.params().promptTokens() / ratio), m);
+        for (int t = 0; t < n; t++) {
+            sim.setHome(t, pl.instanceOf(t));
         }
     }
 
-    private void setHome(int t, int j) {
-        if (home[t] >= 0) {
-            homeCount[home[t]]--;
-        }
-        home[t] = j;
-        homeCount[j]++;
-    }
-
-    private int leastPerDegree() {
+    private static int leastPerGpu(SimulatedRollout sim) {
         int best = 0;
-        for (int j = 1; j < m; j++) {
-            if ((long) homeCount[j] * degree[best] < (long) homeCount[best] * degree[j]) {
+        for (int j = 1; j < sim.m; j++) {
+            if ((long) sim.homeCount[j] * sim.degree[best] < (long) sim.homeCount[best] * sim.degree[j]) {
                 best = j;
             }
         }
         return best;
     }
 
-    private double predictedTotal(int t) {
-        if (policy.predictor()) {
-            return predictor.predictedTotalTokens(t);
+    private static String shape(int[] degrees) {
+        TreeMap<Integer, Integer> count = new TreeMap<>();
+        for (int d : degrees) {
+            count.merge(d, 1, Integer::sum);
         }
-        return Math.max(meanTotal, generated[t]);
+        StringBuilder sb = new StringBuilder();
+        count.descendingMap().forEach((d, c) -> sb.append(sb.isEmpty() ? "" : " + ").append(c).append("xTP").append(d));
+        return sb.toString();
     }
 
-    private double predictedRemaining(int t) {
-        if (policy.predictor()) {
-            return predictor.predictedRemainingTokens(t);
+    private static double[][] quality(RuntimePredictor p) {
+        RuntimePredictor.Quality q = p.quality();
+        int k = q.steps();
+        double[][] out = {new double[k], new double[k], new double[k]};
+        for (int i = 0; i < k; i++) {
+            out[0][i] = q.populationTailRecall(i);
+            out[1][i] = q.samples(i) >= 50 ? q.tailRecall(i) : Double.NaN;
+            out[2][i] = q.samples(i) >= 50 ? q.pearson(i) : Double.NaN;
         }
-        return Math.max(0.0, meanTotal - generated[t]);
+        return out;
     }
 
-    private void loop() {
-        while (!events.isEmpty()) {
-            int id = events.peek();
-            double now = events.keyDouble(id);
-            events.poll();
-            if (id < n) {
-                onReady(id, now);
-            } else if (id < n + m) {
-                onInstance(id - n, now);
-            } else {
-                onMigration(now);
-                if (finished < n) {
-                    events.insertDouble(n + m, now + cfg.migrationIntervalSeconds());
-                }
+    /**
+     * A lower bound on any policy's makespan of {@code w}: the larger of (a) the slowest
+     * trajectory alone on its best usable degree (each step's new tokens prefilled in one
+     * iteration, each output token decoded at batch 1 over the step's starting context, plus its
+     * tool calls) and (b) the whole rollout's decode work spread over every GPU: its output
+     * tokens at the best per-GPU decode rate (full batch, empty contexts), or the bytes its decode
+     * iterations must read (the weights once per full batch, every token's context) at the
+     * cluster's HBM bandwidth, or its new tokens at the cluster's prefill FLOP rate.
+     */
+    public static double lowerBoundSeconds(RolloutWorkload w, RolloutConfig cfg) {
+        int[] usable = cfg.usableDegrees(w.params().contextCap());
+        RooflineCostModel[] costs = new RooflineCostModel[usable.length];
+        double perTokenGpu = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < usable.length; i++) {
+            costs[i] = new RooflineCostModel(cfg.model(), cfg.gpu(), usable[i]);
+            int b = cfg.maxBatch();
+            perTokenGpu = Math.min(perTokenGpu, usable[i] * costs[i].decodeSeconds(b, 0) / b);
+        }
+        double longest = 0;
+        double fresh = 0;
+        double contextReads = 0;
+        for (int t = 0; t < w.trajectories(); t++) {
+            contextReads += contextTokensRead(w, t);
+            double best = Double.POSITIVE_INFINITY;
+            for (RooflineCostModel c : costs) {
+                best = Math.min(best, aloneSeconds(w, t, c));
+            }
+            longest = Math.max(longest, best);
+            fresh += w.params().promptTokens();
+            for (int s = 0; s + 1 < w.steps(t); s++) {
+                fresh += w.observationTokens(t, s);
             }
         }
-        if (finished != n) {
-            throw new IllegalStateException("simulation stalled: " + finished + " of " + n + " trajectories finished");
-        }
-        for (int t = 0; t < n; t++) {
-            if (generated[t] != w.totalTokens(t) || step[t] != w.steps(t)) {
-                throw new IllegalStateException("trajectory " + t + " generated " + generated[t] + " of " + w.totalTokens(t) + " tokens");
-            }
-        }
+        double decode = w.totalTokens() * perTokenGpu / cfg.gpus();
+        // Every iteration reads the weights once and each decoding sequence's whole context.
+        double bytes = (double) w.totalTokens() / cfg.maxBatch() * cfg.model().weightBytes()
+                + contextReads * cfg.model().kvBytesPerToken();
+        decode = Math.max(decode, bytes / (cfg.gpus() * cfg.gpu().hbmBytesPerSecond() * RooflineCostModel.MEMORY_EFFICIENCY));
+        double prefill = fresh * cfg.model().flopsPerToken()
+                / (cfg.gpus() * cfg.gpu().denseFlops() * RooflineCostModel.COMPUTE_EFFICIENCY);
+        return Math.max(longest, Math.max(decode, prefill));
     }
 
-    private void onReady(int t, double now) {
-        int j;
-        switch (policy.routing()) {
-            case FCFS -> j = leastLoaded();
-            case STICKY -> {
-                if (home[t] < 0) {
-                    setHome(t, leastPerDegree());
-                }
-                j = home[t];
-            }
-            default -> j = home[t];
+    /** Context tokens read over every decoded token of trajectory {@code t}. */
+    private static double contextTokensRead(RolloutWorkload w, int t) {
+        double sum = 0;
+        long ctx = w.params().promptTokens();
+        for (int s = 0; s < w.steps(t); s++) {
+            int out = w.stepTokens(t, s);
+            sum += out * (ctx + (out - 1) / 2.0);
+            ctx += out + w.observationTokens(t, s);
         }
-        stepRem[t] = w.stepTokens(t, step[t]);
-        preempted[t] = false;
-        phase[t] = WAITING;
-        at[t] = j;
-        readyAt[t] = now;
-        if (sched != null) {
-            sched[j].enqueue(t, predictedTotal(t), now);
-        } else {
-            fifo[j].insertDouble(t, now);
-        }
-        advance(j, now);
-        admit(j, now);
-        reschedule(j, now);
+        return sum;
     }
 
-    private int leastLoaded() {
-        int best = 0;
-        int bestLoad = Integer.MAX_VALUE;
-        for (int j = 0; j < m; j++) {
-            int load = runCount[j] + fifo[j].size();
-            if (load < bestLoad) {
-                best = j;
-                bestLoad = load;
-            }
+    private static double aloneSeconds(RolloutWorkload w, int t, RooflineCostModel c) {
+        double time = 0;
+        long ctx = 0;
+        int fresh = w.params().promptTokens();
+        for (int s = 0; s < w.steps(t); s++) {
+            time += c.iterationSeconds(0, 0, fresh, ctx);
+            ctx += fresh;
+            time += w.stepTokens(t, s) * c.decodeSeconds(1, ctx) + w.toolSeconds(t, s);
+            ctx += w.stepTokens(t, s);
+            fresh = w.observationTokens(t, s);
         }
-        return best;
+        return time;
     }
 
-    private void onInstance(int j, double now) {
-        advance(j, now);
-        int[] ids = runIds[j];
-        for (int i = runCount[j] - 1; i >= 0; i--) {
-            int t = ids[i];
-            if (stepRem[t] <= EPS) {
-                removeRunning(j, i);
-                completeStep(t, now);
-            }
-        }
-        admit(j, now);
-        reschedule(j, now);
-    }
+    /** Sums over training steps. */
+    private static final class Totals {
+        private final double[] makespans;
+        private int k;
+        private double lowerBound;
+        private long tokens;
+        private int finished;
+        private long stepsRun;
+        private double p99Completion;
+        private double meanQueue;
+        private double p99Queue;
+        private double busy;
+        private double gpuSeconds;
+        private long evictions;
+        private long preemptions;
+        private long prefill;
+        private long reprefill;
+        private long migrations;
 
-    private void removeRunning(int j, int i) {
-        int t = runIds[j][i];
-        runIds[j][i] = runIds[j][--runCount[j]];
-        kvUsed[j] -= need[t];
-    }
+        Totals(int steps) {
+            makespans = new double[steps];
+        }
 
-    private void completeStep(int t, double now) {
-        int s = step[t];
-        int produced = w.stepTokens(t, s);
-        tokens += produced;
-        generated[t] += produced;
-        ctx[t] += produced;
-        steps++;
-        if (sched != null) {
-            sched[at[t]].remove(t);
-        }
-        if (predictor != null) {
-            predictor.observeStep(t, produced);
-        }
-        step[t] = s + 1;
-        if (step[t] == w.steps(t)) {
-            phase[t] = DONE;
-            finished++;
-            lastFinish = now;
-            if (home[t] >= 0) {
-                homeCount[home[t]]--;
+        void add(SimulatedRollout sim, RolloutWorkload w, double bound) {
+            int n = w.trajectories();
+            makespans[k++] = sim.lastFinish;
+            lowerBound += bound;
+            tokens += sim.tokens;
+            finished += sim.finished;
+            stepsRun += sim.stepsRun;
+            double[] f = sim.finish.clone();
+            Arrays.sort(f);
+            p99Completion += f[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)];
+            double[] q = sim.queued.clone();
+            Arrays.sort(q);
+            p99Queue += q[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)];
+            meanQueue += Arrays.stream(q).sum() / n;
+            busy += sim.busyGpuSeconds();
+            gpuSeconds += sim.lastFinish * sim.cfg.gpus();
+            evictions += sim.evictions;
+            preemptions += sim.preemptions;
+            prefill += sim.prefillTokens;
+            reprefill += sim.reprefillTokens;
+            migrations += sim.migrations;
+            if (sim.tokens != w.totalTokens() || sim.stepsRun != w.totalSteps()) {
+                throw new IllegalStateException("tokens " + sim.tokens + " of " + w.totalTokens() + ", steps "
+                        + sim.stepsRun + " of " + w.totalSteps());
             }
-            if (predictor != null) {
-                predictor.complete(t);
-                refreshSiblings(t);
-            }
-            return;
         }
-        phase[t] = TOOL;
-        double tool = w.toolSeconds(t, s);
-        toolStart[t] = now;
-        toolEnd[t] = now + tool;
-        if (toolHistory != null && !policy.history()) {
-            toolHistory.record(tool);
-        }
-        events.insertDouble(t, toolEnd[t]);
-    }
 
-    private void refreshSiblings(int t) {
-        int g = w.group(t);
-        int size = w.params().groupSize();
-        for (int u = g * size; u < Math.min(n, (g + 1) * size); u++) {
-            if (phase[u] == DONE || phase[u] == ARRIVING) {
-                continue;
-            }
-            double p = predictor.refresh(u);
-            if (sched != null && (phase[u] == WAITING || phase[u] == RUNNING)) {
-                sched[at[u]].update(u, policy.predictor() ? p : predictedTotal(u));
-            }
+        RolloutResult result(Policy p, int degree, int gpus, String instances, double[][] quality) {
+            double mean = Arrays.stream(makespans).sum() / k;
+            return new RolloutResult(p.name(), degree, mean, makespans.clone(), lowerBound / k, tokens, finished,
+                    stepsRun, p99Completion / k, meanQueue / k, p99Queue / k, busy / gpuSeconds, evictions,
+                    preemptions, prefill, reprefill, migrations, instances, quality[0], quality[1], quality[2]);
         }
-    }
-
-    private void advance(int j, double now) {
-        double from = Math.max(lastUpdate[j], stallUntil[j]);
-        int b = runCount[j];
-        if (now > from) {
-            if (b == 0) {
-                idle[j] += now - from;
-            } else {
-                double progressed = (now - from) / spt[j][Math.min(b, maxBatch)];
-                int[] ids = runIds[j];
-                for (int i = 0; i < b; i++) {
-                    stepRem[ids[i]] -= progressed;
-                }
-            }
-        }
-        lastUpdate[j] = Math.max(lastUpdate[j], now);
-    }
-
-    private void reschedule(int j, double now) {
-        int b = runCount[j];
-        if (b == 0) {
-            events.remove(n + j);
-            return;
-        }
-        double min = Double.POSITIVE_INFINITY;
-        int[] ids = runIds[j];
-        for (int i = 0; i < b; i++) {
-            min = Math.min(min, stepRem[ids[i]]);
-        }
-        double start = Math.max(now, stallUntil[j]);
-        events.updateDouble(n + j, start + Math.max(0.0, min) * spt[j][Math.min(b, maxBatch)]);
-    }
-
-    private int peekWaiting(int j) {
-        return sched != null ? sched[j].peekNext() : fifo[j].peek();
-    }
-
-    private void admit(int j, double now) {
-        while (true) {
-            int t = peekWaiting(j);
-            if (t < 0) {
-                return;
-            }
-            long want = ctx[t] + w.stepTokens(t, step[t]);
-            boolean fits = runCount[j] < maxBatch && (runCount[j] == 0 || kvUsed[j] + want <= kvCap[j]);
-            if (!fits) {
-                if (sched != null && cfg.preemptionMargin() < Double.POSITIVE_INFINITY) {
-                    int victim = sched[j].preemptionVictim(cfg.preemptionMargin());
-                    if (victim >= 0 && !preempted[victim]) {
-                        preempt(j, victim, now);
-                        continue;
-                    }
-                }
-                return;
-            }
-            if (sched != null) {
-                sched[j].pollNext();
-            } else {
-                fifo[j].poll();
-            }
-            queued[t] += now - readyAt[t];
-            runIds[j][runCount[j]++] = t;
-            need[t] = want;
-            kvUsed[j] += want;
-            phase[t] = RUNNING;
-            if (kvAt[t] != j) {
-                long prefill = ctx[t] + (w.stepTokens(t, step[t]) - (long) Math.ceil(stepRem[t]));
-                prefillTokens += prefill;
-                stallUntil[j] = Math.max(now, stallUntil[j]) + prefill / (cfg.prefillTokensPerSecondPerGpu() * degree[j]);
-                kvAt[t] = j;
-            }
-        }
-    }
-
-    private void preempt(int j, int victim, double now) {
-        int[] ids = runIds[j];
-        for (int i = 0; i < runCount[j]; i++) {
-            if (ids[i] == victim) {
-                removeRunning(j, i);
-                break;
-            }
-        }
-        sched[j].preempt(victim, now);
-        preempted[victim] = true;
-        kvAt[victim] = -1;
-        phase[victim] = WAITING;
-        readyAt[victim] = now;
-        preemptions++;
-    }
-
-    private void onMigration(double now) {
-        migrationPlanner.beginInterval();
-        double[] load = new double[m];
-        double[] perToken = new double[m];
-        double[] remaining = new double[m];
-        int[] active = new int[m];
-        for (int t = 0; t < n; t++) {
-            if (phase[t] != DONE) {
-                remaining[home[t]] += predictedRemaining(t);
-                active[home[t]]++;
-            }
-        }
-        for (int j = 0; j < m; j++) {
-            int b = Math.max(1, Math.min(active[j], maxBatch));
-            perToken[j] = spt[j][b] / b;
-            load[j] = remaining[j] * perToken[j];
-        }
-        int c = 0;
-        int[] traj = new int[n];
-        int[] inst = new int[n];
-        double[] rem = new double[n];
-        double[] kv = new double[n];
-        double[] left = new double[n];
-        for (int t = 0; t < n; t++) {
-            if (phase[t] != TOOL || toolEnd[t] <= now) {
-                continue;
-            }
-            double expected = toolHistory.meanResidual(now - toolStart[t]);
-            traj[c] = t;
-            inst[c] = home[t];
-            rem[c] = predictedRemaining(t);
-            kv[c] = ctx[t] * cfg.kvBytesPerToken();
-            left[c] = Double.isNaN(expected) ? 0.0 : expected;
-            c++;
-        }
-        MigrationPlanner.Moves moves = migrationPlanner.plan(load, perToken, m, traj, inst, rem, kv, left, c,
-                cfg.transferBytesPerSecond(), cfg.maxMovesPerInterval());
-        for (int k = 0; k < moves.count(); k++) {
-            int t = moves.trajectory(k);
-            int to = moves.to(k);
-            setHome(t, to);
-            kvAt[t] = to;
-            double arrive = now + ctx[t] * cfg.kvBytesPerToken() / cfg.transferBytesPerSecond();
-            if (arrive > toolEnd[t]) {
-                events.updateDouble(t, arrive);
-            }
-            migrations++;
-        }
-    }
-
-    private RolloutResult result() {
-        double makespan = lastFinish;
-        double idleGpuSeconds = 0;
-        int used = 0;
-        for (int j = 0; j < m; j++) {
-            // Time after an instance's last event until the rollout ends is idle too.
-            double tail = Math.max(0.0, makespan - Math.max(lastUpdate[j], stallUntil[j]));
-            idleGpuSeconds += (idle[j] + tail) * degree[j];
-            used += degree[j];
-        }
-        idleGpuSeconds += (double) (gpus - used) * makespan;
-        double[] q = queued.clone();
-        Arrays.sort(q);
-        double p99 = q[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)];
-        TreeMap<Integer, Integer> shape = new TreeMap<>();
-        for (int d : degree) {
-            shape.merge(d, 1, Integer::sum);
-        }
-        StringBuilder inst = new StringBuilder();
-        shape.descendingMap().forEach((d, c) -> inst.append(inst.isEmpty() ? "" : " + ").append(c).append("xTP").append(d));
-        double[] recall = new double[0];
-        double[] survivors = new double[0];
-        double[] pearson = new double[0];
-        if (predictor != null && policy.predictor()) {
-            RuntimePredictor.Quality quality = predictor.quality();
-            int k = quality.steps();
-            recall = new double[k];
-            survivors = new double[k];
-            pearson = new double[k];
-            for (int i = 0; i < k; i++) {
-                recall[i] = quality.populationTailRecall(i);
-                survivors[i] = quality.samples(i) >= 50 ? quality.tailRecall(i) : Double.NaN;
-                pearson[i] = quality.samples(i) >= 50 ? quality.pearson(i) : Double.NaN;
-            }
-        }
-        return new RolloutResult(policy.name(), makespan, tokens, tokens / makespan, p99, q[n - 1],
-                idleGpuSeconds / (makespan * gpus), migrations, preemptions, prefillTokens, finished, steps,
-                inst.toString(), recall, survivors, pearson);
     }
 }

@@ -17,19 +17,78 @@ import java.util.SplittableRandom;
  * another {@code epoch}) shares the prompt factors and redraws everything else.
  */
 public final class RolloutWorkload {
-    /** Generator parameters. */
-    public record Params(int trajectories, int groupSize, int promptTokens,
+    /**
+     * Generator parameters.
+     *
+     * @param observationMedian median tokens a tool call appends to the context (lognormal)
+     * @param observationSigma log-space sigma of those tokens
+     * @param contextCap context length at which a trajectory ends (its last step is cut there)
+     * @param minSteps fewest LLM steps a trajectory takes (unless the context cap ends it)
+     * @param maxToolSeconds longest tool call
+     */
+    public record Params(String name, int trajectories, int groupSize, int promptTokens,
                          double stepsMedian, double stepsSigma, double stepsShared,
                          double tokensMedian, double tokensSigma, double tokensShared, double tokensTrajectory,
                          double fastToolShare, double fastToolMedian, double fastToolSigma,
-                         double slowToolMedian, double slowToolSigma, int maxSteps, int maxStepTokens) {
-        /** The defaults described on {@link RolloutWorkload}. */
+                         double slowToolMedian, double slowToolSigma, int minSteps, int maxSteps, int maxStepTokens,
+                         double observationMedian, double observationSigma, int contextCap, double maxToolSeconds) {
+        /** The SWE-agent workload described on {@link RolloutWorkload}. */
         public static Params defaults(int trajectories) {
-            return new Params(trajectories, 16, 1500,
+            return swe(trajectories);
+        }
+
+        /**
+         * SWE-agent: the step, token and tool fits described on {@link RolloutWorkload}, plus
+         * observation tokens lognormal with median 1,000 and p99 12,000 (sigma ln 12 / 2.326 =
+         * 1.068; an assumption in line with public SWE-agent traces, where tool output is most of
+         * the context), and a 64k context cap.
+         */
+        public static Params swe(int trajectories) {
+            return new Params("swe", trajectories, 16, 1500,
                     46, 0.5409, 0.5,
                     144, 0.9795, 0.15, 0.25,
                     0.6, 0.0161, 0.8,
-                    6.39, 0.5557, 1000, 16384);
+                    6.39, 0.5557, 1, 1000, 16384,
+                    1000, Math.log(12) / 2.3263, 65_536, 600);
+        }
+
+        /**
+         * A short-tool math/search agent (our assumption, no public trace): 2-6 steps (median
+         * 3.5), 400 output tokens per step median (sigma 0.8), tool calls median 0.3 s capped at
+         * 2 s, observations median 200 tokens (sigma 0.8), 500-token prompts, 64k cap.
+         */
+        public static Params shortTool(int trajectories) {
+            return new Params("short", trajectories, 16, 500,
+                    3.5, 0.35, 0.5,
+                    400, 0.8, 0.15, 0.25,
+                    1.0, 0.3, 0.8,
+                    0.3, 0.8, 2, 6, 16384,
+                    200, 0.8, 65_536, 2);
+        }
+
+        /** The workload called {@code name} ({@code swe} or {@code short}). */
+        public static Params named(String name, int trajectories) {
+            return switch (name) {
+                case "swe" -> swe(trajectories);
+                case "short" -> shortTool(trajectories);
+                default -> throw new IllegalArgumentException("workload must be swe or short, was " + name);
+            };
+        }
+
+        /** The same with a context cap of {@code cap} tokens. */
+        public Params withContextCap(int cap) {
+            return new Params(name, trajectories, groupSize, promptTokens, stepsMedian, stepsSigma, stepsShared, tokensMedian,
+                    tokensSigma, tokensShared, tokensTrajectory, fastToolShare, fastToolMedian, fastToolSigma,
+                    slowToolMedian, slowToolSigma, minSteps, maxSteps, maxStepTokens, observationMedian,
+                    observationSigma, cap, maxToolSeconds);
+        }
+
+        /** The same with {@code n} trajectories. */
+        public Params withTrajectories(int n) {
+            return new Params(name, n, groupSize, promptTokens, stepsMedian, stepsSigma, stepsShared, tokensMedian,
+                    tokensSigma, tokensShared, tokensTrajectory, fastToolShare, fastToolMedian, fastToolSigma,
+                    slowToolMedian, slowToolSigma, minSteps, maxSteps, maxStepTokens, observationMedian,
+                    observationSigma, contextCap, maxToolSeconds);
         }
     }
 
@@ -40,10 +99,11 @@ public final class RolloutWorkload {
     private final int[] stepOffset;
     private final int[] stepTokens;
     private final double[] toolSeconds;
+    private final int[] observationTokens;
     private final long[] totalTokens;
 
     private RolloutWorkload(Params params, int[] group, int[] steps, int[] stepOffset, int[] stepTokens,
-                            double[] toolSeconds, long[] totalTokens) {
+                            double[] toolSeconds, int[] observationTokens, long[] totalTokens) {
         this.params = params;
         this.n = group.length;
         this.group = group;
@@ -51,6 +111,7 @@ public final class RolloutWorkload {
         this.stepOffset = stepOffset;
         this.stepTokens = stepTokens;
         this.toolSeconds = toolSeconds;
+        this.observationTokens = observationTokens;
         this.totalTokens = totalTokens;
     }
 
@@ -77,29 +138,62 @@ public final class RolloutWorkload {
         for (int t = 0; t < n; t++) {
             group[t] = t / p.groupSize();
             double z = stepsShared * gSteps[group[t]] + stepsOwn * gaussian(rnd);
-            steps[t] = (int) Math.max(1, Math.min(p.maxSteps(), Math.round(p.stepsMedian() * Math.exp(p.stepsSigma() * z))));
+            steps[t] = (int) Math.max(p.minSteps(), Math.min(p.maxSteps(), Math.round(p.stepsMedian() * Math.exp(p.stepsSigma() * z))));
             offset[t + 1] = offset[t] + steps[t];
         }
         int total = offset[n];
         int[] tokens = new int[total];
         double[] tools = new double[total];
+        int[] obs = new int[total];
         long[] totals = new long[n];
         double a = Math.sqrt(p.tokensShared());
         double b = Math.sqrt(p.tokensTrajectory());
         double c = Math.sqrt(1 - p.tokensShared() - p.tokensTrajectory());
         for (int t = 0; t < n; t++) {
             double own = gaussian(rnd);
-            for (int s = offset[t]; s < offset[t + 1]; s++) {
+            long ctx = p.promptTokens();
+            int last = offset[t + 1] - 1;
+            for (int s = offset[t]; s <= last; s++) {
                 double z = a * gTokens[group[t]] + b * own + c * gaussian(rnd);
-                tokens[s] = (int) Math.max(1, Math.min(p.maxStepTokens(), Math.round(p.tokensMedian() * Math.exp(p.tokensSigma() * z))));
-                totals[t] += tokens[s];
+                int out = (int) Math.max(1, Math.min(p.maxStepTokens(), Math.round(p.tokensMedian() * Math.exp(p.tokensSigma() * z))));
                 boolean fast = rnd.nextDouble() < p.fastToolShare();
-                tools[s] = fast ? p.fastToolMedian() * Math.exp(p.fastToolSigma() * gaussian(rnd))
+                double tool = fast ? p.fastToolMedian() * Math.exp(p.fastToolSigma() * gaussian(rnd))
                         : p.slowToolMedian() * Math.exp(p.slowToolSigma() * gaussian(rnd));
+                long o = Math.round(p.observationMedian() * Math.exp(p.observationSigma() * gaussian(rnd)));
+                tokens[s] = (int) Math.max(1, Math.min(out, p.contextCap() - ctx));
+                ctx += tokens[s];
+                totals[t] += tokens[s];
+                tools[s] = Math.min(p.maxToolSeconds(), tool);
+                obs[s] = (int) Math.max(1, o);
+                if (s < last && ctx + obs[s] >= p.contextCap()) {
+                    last = s; // the next step would not fit the context cap: the trajectory ends here
+                }
+                ctx += obs[s];
             }
-            tools[offset[t + 1] - 1] = 0.0; // the last step ends the trajectory: no tool call after it
+            tools[last] = 0.0; // the last step ends the trajectory: no tool call after it
+            obs[last] = 0;
+            steps[t] = last + 1 - offset[t];
         }
-        return new RolloutWorkload(p, group, steps, offset, tokens, tools, totals);
+        return compact(p, group, steps, offset, tokens, tools, obs, totals);
+    }
+
+    /** Drops the steps a context cap cut off, so every array is dense again. */
+    private static RolloutWorkload compact(Params p, int[] group, int[] steps, int[] oldOffset, int[] tokens,
+                                           double[] tools, int[] obs, long[] totals) {
+        int n = group.length;
+        int[] offset = new int[n + 1];
+        for (int t = 0; t < n; t++) {
+            offset[t + 1] = offset[t] + steps[t];
+        }
+        int[] tk = new int[offset[n]];
+        double[] tl = new double[offset[n]];
+        int[] ob = new int[offset[n]];
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(tokens, oldOffset[t], tk, offset[t], steps[t]);
+            System.arraycopy(tools, oldOffset[t], tl, offset[t], steps[t]);
+            System.arraycopy(obs, oldOffset[t], ob, offset[t], steps[t]);
+        }
+        return new RolloutWorkload(p, group, steps, offset, tk, tl, ob, totals);
     }
 
     private static double gaussian(SplittableRandom r) {
@@ -144,6 +238,32 @@ public final class RolloutWorkload {
         return toolSeconds[stepOffset[t] + s];
     }
 
+    /** Tokens the tool call after step {@code s} of trajectory {@code t} appends to its context (0 after the last). */
+    public int observationTokens(int t, int s) {
+        return observationTokens[stepOffset[t] + s];
+    }
+
+    /** Context tokens trajectory {@code t} ends with: prompt, every output and every observation. */
+    public long finalContext(int t) {
+        long c = params.promptTokens() + totalTokens[t];
+        for (int s = stepOffset[t]; s < stepOffset[t + 1]; s++) {
+            c += observationTokens[s];
+        }
+        return c;
+    }
+
+    /** Every observation's tokens (flattened, last steps excluded). */
+    public int[] allObservationTokens() {
+        int[] out = new int[stepOffset[n] - n];
+        int k = 0;
+        for (int t = 0; t < n; t++) {
+            for (int s = stepOffset[t]; s < stepOffset[t + 1] - 1; s++) {
+                out[k++] = observationTokens[s];
+            }
+        }
+        return out;
+    }
+
     /** Output tokens of trajectory {@code t}. */
     public long totalTokens(int t) {
         return totalTokens[t];
@@ -183,28 +303,5 @@ public final class RolloutWorkload {
     /** Every trajectory's step count. */
     public int[] allSteps() {
         return steps.clone();
-    }
-
-    /**
-     * A lower bound on any policy's makespan: the longest trajectory alone on the fastest
-     * instance (batch 1, widest degree), its tool calls and its prompt's prefill on that degree.
-     */
-    public double lowerBoundSeconds(io.keel.planners.rollout.DecodeTimeTable table, double prefillTokensPerSecondPerGpu) {
-        double fastest = Double.POSITIVE_INFINITY;
-        int widest = 1;
-        for (int d = 0; d < table.degreeCount(); d++) {
-            fastest = Math.min(fastest, table.secondsPerToken(1, table.degree(d)));
-            widest = Math.max(widest, table.degree(d));
-        }
-        double best = 0;
-        for (int t = 0; t < n; t++) {
-            double tool = 0;
-            for (int s = stepOffset[t]; s < stepOffset[t + 1]; s++) {
-                tool += toolSeconds[s];
-            }
-            double v = totalTokens[t] * fastest + tool + params.promptTokens() / (prefillTokensPerSecondPerGpu * widest);
-            best = Math.max(best, v);
-        }
-        return best;
     }
 }

@@ -2,6 +2,7 @@ package io.keel.bench.sim.rollout;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -12,54 +13,84 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.keel.bench.cli.KeelCommand;
+import io.keel.planners.rollout.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 class RolloutSimulatorTest {
     private static List<Policy> everyPolicy() {
-        List<Policy> all = new ArrayList<>(List.of(Policy.fcfs(), Policy.sticky(), Policy.keel()));
+        List<Policy> all = new ArrayList<>(List.of(Policy.verl(), Policy.slime(), Policy.keel(), Policy.keelOracle()));
         all.addAll(Policy.ablations());
         return all;
     }
 
+    private static RolloutConfig small(int degree) {
+        return RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 8, degree).withTrainingSteps(2);
+    }
+
     @Test
-    void everyTokenOnceAndEveryTrajectoryFinishes() {
-        for (long seed = 1; seed <= 4; seed++) {
-            int n = 48 + 80 * (int) seed;
-            int gpus = seed % 2 == 0 ? 16 : 8;
-            RolloutWorkload w = RolloutWorkload.generate(RolloutWorkload.Params.defaults(n), seed, 0);
-            RolloutConfig cfg = RolloutConfig.defaults(gpus, 8); // TP2 baselines on 16 GPUs, TP1 on 8
-            double bound = w.lowerBoundSeconds(cfg.table(), cfg.prefillTokensPerSecondPerGpu());
-            for (Policy p : everyPolicy()) {
-                RolloutResult r = RolloutSimulator.run(w, cfg, p, seed);
-                String what = p.name() + " seed " + seed;
-                assertEquals(n, r.finished(), what);
-                assertEquals(w.totalTokens(), r.tokens(), what);
-                assertEquals(w.totalSteps(), r.stepsRun(), what);
-                assertTrue(r.makespanSeconds() >= bound * (1 - 1e-9), what + ": below the lower bound");
-                assertTrue(r.idleShare() >= 0 && r.idleShare() <= 1, what);
-                assertTrue(r.p99QueueSeconds() <= r.maxQueueSeconds(), what);
+    void everyTokenOnceEveryTrajectoryFinishesAndNoneBeatsTheLowerBound() {
+        for (long seed = 1; seed <= 3; seed++) {
+            for (String wl : List.of("swe", "short")) {
+                RolloutConfig cfg = small(seed == 2 ? 2 : 1);
+                RolloutWorkload.Params p = RolloutWorkload.Params.named(wl, 16);
+                int n = RolloutSimulator.trajectoriesForLoad(p, cfg, 1.5, seed);
+                List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(p.withTrajectories(n), cfg, seed);
+                long tokens = steps.stream().mapToLong(RolloutWorkload::totalTokens).sum();
+                for (Policy pol : everyPolicy()) {
+                    RolloutResult r = RolloutSimulator.run(steps, cfg, pol);
+                    String what = pol.name() + " " + wl + " seed " + seed;
+                    assertEquals(n * steps.size(), r.finished(), what);
+                    assertEquals(tokens, r.tokens(), what);
+                    assertTrue(r.makespanSeconds() >= r.lowerBoundSeconds() * (1 - 1e-9), what + ": below the lower bound");
+                    assertTrue(r.gpuUtilisation() > 0 && r.gpuUtilisation() <= 1 + 1e-9, what + " " + r.gpuUtilisation());
+                    assertTrue(r.reprefillTokens() <= r.prefillTokens(), what);
+                }
             }
-            RolloutResult preempting = RolloutSimulator.run(w, cfg.withPreemptionMargin(0.5), Policy.keel(), seed);
-            assertEquals(n, preempting.finished());
-            assertEquals(w.totalTokens(), preempting.tokens());
         }
     }
 
     @Test
+    void aFullCacheEvictsAndPrefillsAgainUnderLoadButNotWhenItFits() {
+        RolloutConfig cfg = small(1);
+        RolloutWorkload.Params p = RolloutWorkload.Params.swe(16);
+        List<RolloutWorkload> loaded = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 3, 5)), cfg, 5);
+        RolloutResult busy = RolloutSimulator.run(loaded, cfg, Policy.verl());
+        assertTrue(busy.evictions() > 0 && busy.reprefillTokens() > 0, "evictions " + busy.evictions());
+        List<RolloutWorkload> light = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 0.2, 5)), cfg, 5);
+        RolloutResult idle = RolloutSimulator.run(light, cfg, Policy.verl());
+        assertEquals(0, idle.evictions());
+        assertEquals(0, idle.reprefillTokens());
+    }
+
+    @Test
     void deterministic() {
-        RolloutWorkload w = RolloutWorkload.generate(RolloutWorkload.Params.defaults(256), 9, 0);
-        RolloutConfig cfg = RolloutConfig.defaults(16, 16);
-        RolloutResult a = RolloutSimulator.run(w, cfg, Policy.keel(), 9);
-        RolloutResult b = RolloutSimulator.run(w, cfg, Policy.keel(), 9);
-        assertEquals(a.makespanSeconds(), b.makespanSeconds());
+        RolloutConfig cfg = small(1);
+        RolloutWorkload.Params p = RolloutWorkload.Params.swe(64);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(p, cfg, 9);
+        RolloutResult a = RolloutSimulator.run(steps, cfg, Policy.keel());
+        RolloutResult b = RolloutSimulator.run(steps, cfg, Policy.keel());
+        assertArrayEquals(a.makespanPerStep(), b.makespanPerStep());
         assertEquals(a.migrations(), b.migrations());
-        assertEquals(a.p99QueueSeconds(), b.p99QueueSeconds());
         assertArrayEquals(a.tailRecall(), b.tailRecall());
     }
 
     @Test
-    void workloadMatchesThePublishedQuantiles() {
-        RolloutWorkload w = RolloutWorkload.generate(RolloutWorkload.Params.defaults(8192), 3, 0);
+    void infeasibleBaselineDegreeIsRefused() {
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_70B, 16, 2);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(RolloutWorkload.Params.swe(16), cfg, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RolloutSimulator.run(steps, cfg, Policy.verl()));
+        assertTrue(e.getMessage().contains("degree 2"), e.getMessage());
+        assertEquals(8, RolloutSimulator.frameworkDefaultDegree(cfg, 65_536));
+        assertEquals(1, RolloutSimulator.frameworkDefaultDegree(small(1), 65_536));
+    }
+
+    @Test
+    void workloadMatchesThePublishedQuantilesAndTheCap() {
+        RolloutWorkload.Params uncapped = RolloutWorkload.Params.swe(8192).withContextCap(Integer.MAX_VALUE);
+        RolloutWorkload w = RolloutWorkload.generate(uncapped, 3, 0);
         int[] steps = w.allSteps();
         Arrays.sort(steps);
         assertEquals(46, steps[steps.length / 2], 46 * 0.08);
@@ -73,27 +104,45 @@ class RolloutSimulatorTest {
         assertEquals(0.035, tools[tools.length / 2], 0.035 * 0.1);
         assertEquals(9.3, tools[(int) (0.9 * tools.length)], 9.3 * 0.05);
         assertEquals(19, tools[(int) (0.99 * tools.length)], 19 * 0.05);
+        int[] obs = w.allObservationTokens();
+        Arrays.sort(obs);
+        assertEquals(1000, obs[obs.length / 2], 1000 * 0.05);
+        assertEquals(12000, obs[(int) (0.99 * obs.length)], 12000 * 0.1);
+        RolloutWorkload capped = RolloutWorkload.generate(RolloutWorkload.Params.swe(2048), 3, 0);
+        for (int t = 0; t < capped.trajectories(); t++) {
+            assertTrue(capped.finalContext(t) <= 65_536, "trajectory " + t + " ends at " + capped.finalContext(t));
+        }
+        RolloutWorkload shortTool = RolloutWorkload.generate(RolloutWorkload.Params.shortTool(2048), 3, 0);
+        for (int s : shortTool.allSteps()) {
+            assertTrue(s >= 2 && s <= 6, "steps " + s);
+        }
+        for (double x : shortTool.allToolSeconds()) {
+            assertTrue(x <= 2.0, "tool " + x);
+        }
     }
 
     @Test
-    void cliPrintsTheDocumentedKeys() {
+    void cliPrintsTheDocumentedKeysAndRefusesInfeasibleDegrees() {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int status;
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            status = KeelCommand.execute("rollout", "--trajectories", "64", "--instances", "8", "--gpus", "8", "--seed", "3", "--json");
+            status = KeelCommand.execute("rollout", "--model", "llama3.1-8b", "--gpus", "8", "--load", "0.5", "--seeds", "2",
+                    "--training-steps", "1", "--json");
         } finally {
             System.setOut(old);
         }
         assertEquals(0, status);
         String json = buf.toString(StandardCharsets.UTF_8);
-        for (String key : List.of("\"fcfs\"", "\"sticky\"", "\"keel\"", "\"makespanSeconds\"", "\"tokensPerSecond\"",
-                "\"p99QueueSeconds\"", "\"idleShare\"", "\"migrations\"", "\"speedupOverBestBaseline\"",
-                "\"placementMicros\"", "\"p50\"", "\"p99\"")) {
+        for (String key : List.of("\"model\"", "\"load\"", "\"gpus\"", "\"trajectories\"", "\"seeds\"", "\"lowerBoundSeconds\"",
+                "\"baselines\"", "\"name\"", "\"tp\"", "\"makespanSeconds\"", "\"bestBaseline\"", "\"keel\"", "\"instances\"",
+                "\"evictions\"", "\"reprefillTokens\"", "\"speedupOverBestBaseline\"", "\"mean\"", "\"ci95\"",
+                "\"baselineHeadroom\"", "\"p99CompletionSeconds\"", "\"meanQueueSeconds\"", "\"gpuUtilisation\"")) {
             assertTrue(json.contains(key), key + " missing in " + json);
         }
-        assertEquals(2, KeelCommand.execute("rollout", "--policy", "nope"));
-        assertEquals(2, KeelCommand.execute("rollout", "--gpus", "64", "--instances", "3"));
+        assertEquals(2, KeelCommand.execute("rollout", "--model", "llama3.1-70b", "--tp", "1"));
+        assertEquals(2, KeelCommand.execute("rollout", "--model", "gpt-5"));
+        assertEquals(2, KeelCommand.execute("rollout", "--workload", "nope"));
     }
 }

@@ -1,0 +1,202 @@
+package io.keel.bench.sim.rollout;
+
+import io.keel.planners.rollout.LogHistogram;
+import io.keel.planners.rollout.RuntimePredictor;
+
+/**
+ * What keel's policy believes about each trajectory: its {@link RuntimePredictor} (kept across
+ * training steps), the global mean when the predictor is switched off, or the true lengths for
+ * the oracle variant; plus the tool-time history and the context growth per step that the
+ * residency test and migration use. Baselines carry one too and never ask it anything.
+ *
+ * <p>Single-threaded; allocates only at construction.
+ */
+final class Predictions {
+    private static final int HISTORY_PER_GROUP = 64;
+    private static final int TRACKED_STEPS = 128;
+
+    private final Policy policy;
+    private final RuntimePredictor predictor;
+    private final LogHistogram tools = new LogHistogram();
+    private RolloutWorkload w;
+    private double growthSum;
+    private long growthSteps;
+    private double meanTotal;
+    private double meanSteps;
+    private long completed;
+    private double totalSum;
+    private double stepSum;
+    private double contextSum;
+    private double meanContext = Double.NaN;
+    private double tailThreshold = Double.POSITIVE_INFINITY;
+
+    Predictions(Policy policy, int maxGroups, int maxTrajectories) {
+        this.policy = policy;
+        this.predictor = policy.isKeel() ? new RuntimePredictor(maxGroups, HISTORY_PER_GROUP, maxTrajectories, TRACKED_STEPS) : null;
+    }
+
+    /** A new training step over {@code workload}: every trajectory starts. */
+    void newRollout(RolloutWorkload workload) {
+        this.w = workload;
+        if (predictor == null) {
+            return;
+        }
+        predictor.newRollout();
+        if (!policy.history()) {
+            predictor.clearHistory();
+            tools.clear();
+            growthSum = 0;
+            growthSteps = 0;
+            completed = 0;
+            totalSum = 0;
+            stepSum = 0;
+            contextSum = 0;
+        }
+        meanTotal = completed == 0 ? 0 : totalSum / completed;
+        meanContext = completed == 0 ? Double.NaN : contextSum / completed;
+        meanSteps = completed == 0 ? 0 : stepSum / completed;
+        double[] p = new double[workload.trajectories()];
+        for (int t = 0; t < workload.trajectories(); t++) {
+            predictor.start(t, workload.group(t));
+            p[t] = predictedTotal(t);
+        }
+        java.util.Arrays.sort(p);
+        tailThreshold = completed == 0 ? Double.POSITIVE_INFINITY : p[(int) (0.8 * p.length)];
+    }
+
+    /** Whether {@code t} is predicted among the longest 20% of this rollout (never before any history). */
+    boolean inTail(int t) {
+        return predictedTotal(t) >= tailThreshold;
+    }
+
+    /** Mean final context of the trajectories completed before this training step (NaN before any). */
+    double meanFinalContext() {
+        return meanContext;
+    }
+
+    /** Mean output tokens of the trajectories completed before this training step. */
+    double meanTotal() {
+        return meanTotal;
+    }
+
+    /** The predictor (null for baselines). */
+    RuntimePredictor predictor() {
+        return predictor;
+    }
+
+    /**
+     * The scheduler's priority of {@code t}: its predicted total output tokens (longest first),
+     * or 0 for all when priority is off (the scheduler's aging then serves them FCFS).
+     */
+    double priority(int t) {
+        return policy.priority() ? predictedTotal(t) : 0.0;
+    }
+
+    double predictedTotal(int t) {
+        if (policy.oracle()) {
+            return w.totalTokens(t);
+        }
+        if (!policy.predictor()) {
+            return Math.max(meanTotal, predictor.tokensDone(t));
+        }
+        return predictor.predictedTotalTokens(t);
+    }
+
+    double predictedRemainingTokens(int t) {
+        return Math.max(0.0, predictedTotal(t) - predictor.tokensDone(t));
+    }
+
+    double predictedRemainingSteps(int t) {
+        if (policy.oracle()) {
+            return w.steps(t) - predictor.stepsDone(t);
+        }
+        if (!policy.predictor()) {
+            return Math.max(1.0, meanSteps - predictor.stepsDone(t));
+        }
+        return predictor.predictedRemainingSteps(t);
+    }
+
+    /** How much keeping {@code t}'s KV resident is worth: its predicted remaining tokens. */
+    double keepValue(int t) {
+        return predictedRemainingTokens(t);
+    }
+
+    /** Tokens a step adds to a context on average (output + observation), from history; the prompt before any. */
+    double growthPerStep() {
+        return growthSteps == 0 ? w.params().promptTokens() : growthSum / growthSteps;
+    }
+
+    /** Predicted peak context of a started trajectory: now plus its predicted remaining growth, at most the cap. */
+    double predictedPeak(SimulatedRollout sim, int t) {
+        double peak = sim.ctx[t] + predictedRemainingSteps(t) * growthPerStep();
+        return Math.min(w.params().contextCap(), peak);
+    }
+
+    /**
+     * Whether new trajectory {@code t} may start on {@code j}: the predicted peak contexts of the
+     * trajectories already started there, plus {@code t}'s, fit its KV capacity.
+     */
+    boolean peakFits(SimulatedRollout sim, int j, int t) {
+        double sum = predictedPeak(sim, t);
+        for (int u = 0; u < sim.n; u++) {
+            if (u != t && sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
+                sum += predictedPeak(sim, u);
+            }
+        }
+        return sum <= sim.capacity(j) || startedOn(sim, j) == 0;
+    }
+
+    private static int startedOn(SimulatedRollout sim, int j) {
+        int c = 0;
+        for (int u = 0; u < sim.n; u++) {
+            if (sim.home[u] == j && sim.admitted[u] > 0 && sim.phase[u] != SimulatedRollout.DONE) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    int stepsDone(int t) {
+        return predictor == null ? 0 : predictor.stepsDone(t);
+    }
+
+    void observeStep(SimulatedRollout sim, int t, int produced) {
+        if (predictor == null) {
+            return;
+        }
+        predictor.observeStep(t, produced);
+        int s = sim.step[t] - 1;
+        growthSum += produced + w.observationTokens(t, s);
+        growthSteps++;
+    }
+
+    void complete(SimulatedRollout sim, int t) {
+        if (predictor == null) {
+            return;
+        }
+        predictor.complete(t);
+        completed++;
+        totalSum += w.totalTokens(t);
+        stepSum += w.steps(t);
+        contextSum += w.finalContext(t);
+        int g = w.group(t);
+        int size = w.params().groupSize();
+        for (int u = g * size; u < Math.min(sim.n, (g + 1) * size); u++) {
+            if (sim.phase[u] != SimulatedRollout.DONE) {
+                predictor.refresh(u);
+                sim.reprioritise(u);
+            }
+        }
+    }
+
+    void recordTool(double seconds) {
+        if (predictor != null) {
+            tools.record(seconds);
+        }
+    }
+
+    /** Expected seconds left of a tool call that has run {@code elapsed} seconds (NaN without history). */
+    double toolResidual(double elapsed) {
+        return tools.meanResidual(elapsed);
+    }
+}
