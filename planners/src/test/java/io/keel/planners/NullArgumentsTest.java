@@ -51,7 +51,7 @@ class NullArgumentsTest {
         assertNullNamed("ingressBytesPerSecond", () -> new RelayPlanner(2, new double[] {1, 1}, null, 2, 2));
         RelayPlanner relay = RelayPlanner.uniform(2, 1e9, 2, 2);
         RelayRequest request = new RelayRequest(2);
-        assertNullNamed("request", () -> relay.plan(null, RelayPolicy.KEEL));
+        assertNullNamed("request", () -> relay.plan(null, RelayPolicy.BALANCED_TREES));
         assertNullNamed("policy", () -> relay.plan(request, null));
         assertNullNamed("plan", () -> request.addTransfers(null));
     }

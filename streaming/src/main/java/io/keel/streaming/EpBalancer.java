@@ -19,7 +19,7 @@ import jdk.jfr.EventType;
  * of all three. Expert state lives, on every rank, in one buffer of the rank's physical slots in
  * order (masters, then redundant slots), slot {@code i} at byte {@code i * S}.
  *
- * <p>Each step commits an {@link EpStep} JFR event when a recording enables it.
+ * <p>Each step commits an {@link BalancerStepEvent} JFR event when a recording enables it.
  *
  * <p>Threading: one thread per instance ({@link BalancerPipeline} runs one on its own thread).
  * Allocation: the constructor allocates the planners, the packer's off-heap segment (freed by
@@ -27,7 +27,7 @@ import jdk.jfr.EventType;
  * on (one event object per step while one is).
  */
 public final class EpBalancer implements AutoCloseable {
-    private static final EventType STEP = EventType.getEventType(EpStep.class);
+    private static final EventType STEP = EventType.getEventType(BalancerStepEvent.class);
 
     /**
      * What a balancer is built for.
@@ -68,11 +68,11 @@ public final class EpBalancer implements AutoCloseable {
         }
 
         /**
-         * keel's defaults: UltraEP's planner options, KEEL relay trees, 400 GB/s links (an NVLink
+         * keel's defaults: UltraEP's planner options, BALANCED_TREES relay trees, 400 GB/s links (an NVLink
          * 4 port group), 32 channels, 8 pieces per state, 32 KiB tiles, chunks of 8 tiles.
          */
         public static Config defaults(ExpertLayout layout, int layers) {
-            return new Config(layout, layers, QuotaPlanner.Options.DEFAULTS, RelayPolicy.KEEL, 400e9, 32,
+            return new Config(layout, layers, QuotaPlanner.Options.DEFAULTS, RelayPolicy.BALANCED_TREES, 400e9, 32,
                     TileStreamPacker.DEFAULT_MAX_PIECES, TileStreamPacker.DEFAULT_TILE_BYTES,
                     TileStreamPacker.DEFAULT_TILES_PER_CHUNK);
         }
@@ -191,7 +191,7 @@ public final class EpBalancer implements AutoCloseable {
         v.microbatch = microbatches[layer]++;
         v.nanos = nanos;
         if (STEP.isEnabled()) {
-            EpStep e = new EpStep();
+            BalancerStepEvent e = new BalancerStepEvent();
             if (e.shouldCommit()) {
                 e.layer = layer;
                 e.microbatch = v.microbatch;

@@ -22,7 +22,7 @@ class NullArgumentsTest {
         EpBalancer.Config config = EpBalancer.Config.defaults(layout, 1).withTiles(256, 4).withChannels(4);
         assertNullNamed("relayPolicy", () -> config.withRelayPolicy(null));
         assertNullNamed("plannerOptions", () -> config.withPlannerOptions(null));
-        assertNullNamed("plannerOptions", () -> new EpBalancer.Config(layout, 1, null, RelayPolicy.KEEL, 1e9, 1, 1, 256, 4));
+        assertNullNamed("plannerOptions", () -> new EpBalancer.Config(layout, 1, null, RelayPolicy.BALANCED_TREES, 1e9, 1, 1, 256, 4));
         assertNullNamed("config", () -> new EpBalancer(null));
         try (EpBalancer balancer = new EpBalancer(config)) {
             assertNullNamed("loads", () -> balancer.step(0, (int[]) null));

@@ -175,7 +175,7 @@ class TileStreamPackerTest {
         SplittableRandom rnd = new SplittableRandom(8);
         Layer layer = new Layer();
         layer.fill(rnd, 200L * TILE + 3);
-        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.BALANCED_TREES);
         try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 8, 64, TILE, TILES_PER_CHUNK)) {
             for (int c = 1; c <= 64; c *= 2) {
                 TileStream s = packer.pack(plan, c);
@@ -192,7 +192,7 @@ class TileStreamPackerTest {
         SplittableRandom rnd = new SplittableRandom(2);
         Layer layer = new Layer();
         layer.fill(rnd, 5000);
-        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.BALANCED_TREES);
         try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 4, 4, TILE, TILES_PER_CHUNK)) {
             TileStream s = packer.pack(plan, 3);
             byte[] before = s.segment().asSlice(0, s.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
@@ -214,7 +214,7 @@ class TileStreamPackerTest {
         SplittableRandom rnd = new SplittableRandom(4);
         Layer layer = new Layer();
         layer.fill(rnd, 1L << 20);
-        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.KEEL);
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 32, 64).plan(layer.request, RelayPolicy.BALANCED_TREES);
         try (TileStreamPacker packer = new TileStreamPacker(RANKS, 32, 64, 8, 16, TILE, TILES_PER_CHUNK)) {
             AllocationProbe.assertZeroAllocation("TileStreamPacker.pack", () -> packer.pack(plan, 16));
         }

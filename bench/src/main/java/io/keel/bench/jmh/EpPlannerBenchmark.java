@@ -2,11 +2,13 @@ package io.keel.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 
+import io.keel.bench.report.ColumnSumReference;
 import io.keel.bench.sim.ep.LegacyGreedyPlanner;
 import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.EplbPlanner;
 import io.keel.planners.ep.ExpertLayout;
 import io.keel.planners.ep.QuotaPlanner;
+import io.keel.planners.ep.ReplicationPlan;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -20,9 +22,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact, and with
- * eps 0.005, the largest that keeps max/mean at most 1.005), UltraEP's legacy greedy solver
- * (baseline, re-derived) and the EPLB-compatible planner, in the same run, over the same 8
+ * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact; with
+ * eps 0.005, the largest that keeps max/mean at most 1.005; with UltraEP's own eps 0.01, also on
+ * the per-rank path that UltraEP's timing includes, where each rank plans from the all-gathered
+ * loads and writes its own reroute prefix), UltraEP's legacy greedy solver (baseline,
+ * re-derived), the EPLB-compatible planner, and the floor control (a SIMD column sum of the same
+ * matrix: no planner can do less than read it once), in the same run, over the same 8
  * microbatches (cycled).
  */
 @State(Scope.Thread)
@@ -46,7 +51,12 @@ public class EpPlannerBenchmark extends KeelBenchmark {
     private QuotaPlanner exact;
     private QuotaPlanner tolerant;
     private LegacyGreedyPlanner legacy;
+    private QuotaPlanner ultraEpEps;
     private EplbPlanner eplb;
+    private int[] columnSums;
+    private int[] reroute;
+    private int ranks;
+    private int experts;
     private int next;
 
     /** Builds the workload and the planners. */
@@ -69,6 +79,11 @@ public class EpPlannerBenchmark extends KeelBenchmark {
         }
         exact = new QuotaPlanner(layout);
         tolerant = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.005));
+        ultraEpEps = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.01));
+        this.ranks = ranks;
+        this.experts = experts;
+        columnSums = new int[experts];
+        reroute = new int[experts * layout.domainSize()];
         legacy = new LegacyGreedyPlanner(layout);
         int domains = layout.domains();
         eplb = new EplbPlanner(1, experts, experts + ranks * slots, domains, domains, ranks);
@@ -88,6 +103,32 @@ public class EpPlannerBenchmark extends KeelBenchmark {
     @Benchmark
     public long quotaEps005() {
         return tolerant.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /** Quota planner at UltraEP's tolerance, eps 0.01. */
+    @Benchmark
+    public long quotaEps01() {
+        return ultraEpEps.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /**
+     * UltraEP's per-rank path at eps 0.01: rank {@code myRank} (cycling over the ranks) plans from
+     * the all-gathered loads and writes its own reroute prefix, as UltraEP's 67-78 us include the
+     * split of one rank's tokens.
+     */
+    @Benchmark
+    public int perRankEps01() {
+        int b = batch();
+        int myRank = (next * 7) % ranks;
+        ReplicationPlan p = ultraEpEps.plan(loads[b]);
+        p.writeReroutePrefix(myRank, reroute, p.maxInstanceCount());
+        return reroute[0];
+    }
+
+    /** Floor control: a SIMD column sum of the same matrix (the least any planner must read). */
+    @Benchmark
+    public int floorColumnSum() {
+        return ColumnSumReference.sum(loads[batch()], ranks, experts, columnSums);
     }
 
     /** Quota planner from per-expert totals (no token split), exact. */

@@ -2,6 +2,7 @@ package io.keel.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 
+import io.keel.bench.report.ColumnSumReference;
 import io.keel.bench.sim.ep.EpStepSimulator;
 import io.keel.bench.sim.ep.UltraEpWorkload;
 import io.keel.planners.ep.ExpertLayout;
@@ -32,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Expert-state transfers on UltraEP's workload (64 ranks, 256 experts, 2 slots, top-8, 8192
  * tokens per rank, DeepSeek-V3-sized 88 MB experts), over the replication plans of 8 microbatches
  * (cycled): the relay planner under each policy (paired methods that differ only in the policy),
- * the tile packer, and the whole {@code EpBalancer.step} with JFR recording off and on.
+ * the tile packer, the whole {@code EpBalancer.step} with JFR recording off and on, and the floor
+ * control (a SIMD column sum of the step's load matrix).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -56,6 +58,7 @@ public class TransfersBenchmark extends KeelBenchmark {
     private RelayPlanner[] keelPlans;
     private TileStreamPacker packer;
     private EpBalancer balancer;
+    private final int[] columnSums = new int[256];
     private int next;
 
     /** Builds the workload, the plans and the kernels. */
@@ -73,7 +76,7 @@ public class TransfersBenchmark extends KeelBenchmark {
             w.fill(b, loads[b]);
             requests[b] = new RelayRequest(transfers).stateBytes(state).addTransfers(planner.plan(loads[b]));
             keelPlans[b] = RelayPlanner.uniform(64, 400e9, 256, transfers);
-            keelPlans[b].plan(requests[b], RelayPolicy.KEEL);
+            keelPlans[b].plan(requests[b], RelayPolicy.BALANCED_TREES);
         }
         relay = RelayPlanner.uniform(64, 400e9, 256, transfers);
         packer = TileStreamPacker.withDefaults(64, transfers, transfers, 32);
@@ -106,10 +109,10 @@ public class TransfersBenchmark extends KeelBenchmark {
     /** Relay trees, keel's joint egress search. */
     @Benchmark
     public RelayPlan relayKeel() {
-        return relay.plan(requests[batch()], RelayPolicy.KEEL);
+        return relay.plan(requests[batch()], RelayPolicy.BALANCED_TREES);
     }
 
-    /** Task table of a KEEL plan, 32 channels. */
+    /** Task table of a BALANCED_TREES relay plan, 32 channels. */
     @Benchmark
     public TileStream pack() {
         return packer.pack(keelPlans[batch()].plan(), 32);
@@ -119,6 +122,12 @@ public class TransfersBenchmark extends KeelBenchmark {
     @Benchmark
     public BalancedStep step() {
         return balancer.step(0, loads[batch()]);
+    }
+
+    /** Floor control: a SIMD column sum of the step's load matrix (the least any step must read). */
+    @Benchmark
+    public int floorColumnSum() {
+        return ColumnSumReference.sum(loads[batch()], 64, 256, columnSums);
     }
 
     /** The same step while a recording has {@code keel.EpStep} on. */
@@ -143,7 +152,7 @@ public class TransfersBenchmark extends KeelBenchmark {
         }
     }
 
-    /** Plan + relay + tiles with the EpStep event recorded. */
+    /** Plan + relay + tiles with the BalancerStepEvent (keel.EpStep) recorded. */
     @Benchmark
     public BalancedStep stepRecording(Recorded recorded) {
         return balancer.step(0, loads[batch()]);

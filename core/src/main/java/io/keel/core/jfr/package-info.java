@@ -15,12 +15,12 @@
  * </ul>
  *
  * <pre>{@code
- * private static final EventType STEP = EventType.getEventType(EpStep.class);
+ * private static final EventType STEP = EventType.getEventType(BalancerStepEvent.class);
  * ...
  * long t0 = System.nanoTime();
  * plan(...);
  * if (STEP.isEnabled()) {
- *     EpStep e = new EpStep();
+ *     BalancerStepEvent e = new BalancerStepEvent();
  *     if (e.shouldCommit()) { e.layer = layer; e.planNanos = System.nanoTime() - t0; e.commit(); }
  * }
  * }</pre>

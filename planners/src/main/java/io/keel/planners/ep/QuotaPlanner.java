@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.keel.core.Checks;
+import io.keel.planners.ep.internal.GreedyResult;
 import io.keel.planners.ep.internal.LargestRemainderSplit;
+import io.keel.planners.ep.internal.ResidentSet;
 import io.keel.planners.ep.internal.ThresholdGreedy;
 import io.keel.planners.ep.internal.TinyExact;
 
@@ -15,15 +17,25 @@ import io.keel.planners.ep.internal.TinyExact;
  * (or close to) the domain lower bound.
  *
  * <p>Objective, in order: the max rank load, then the number of replicas (each moves an
- * expert's state), then tokens computed off their source rank. The max rank load is found by a
- * threshold search: the smallest bound {@code T >= max(lowerBound, (1 + eps) lowerBound)} (probed
- * upward by steps sized from the unplaced excess, then bisected) for which a deterministic greedy sheds every overloaded
- * rank's excess into replicas on ranks of the same scale-up domain with slack and a free slot
- * (see {@code ThresholdGreedy}); at that bound the greedy runs with overloaded ranks in both
- * orders (smallest excess first, heaviest first) and the plan with fewer replicas is kept. Replicas carry at least {@code minTokensPerReplica} tokens. The
- * token split then gives each instance the tokens that originate on its own rank first
- * (locality), and shares the rest by largest remainder, ties by rank (the exact rule is at
- * {@link ReplicationPlan#tokens}), so the per-(source, expert, instance) counts are exact.
+ * expert's state), then tokens computed off their source rank.
+ *
+ * <p>How {@link #plan} gets there, top-down:
+ * <ol>
+ *   <li>Stage a copy of the input and validate it in one pass that sums each expert's column.</li>
+ *   <li>Threshold search: the smallest bound {@code T >= max(lowerBound, (1 + eps) lowerBound)}
+ *       for which a deterministic greedy ({@code ThresholdGreedy}) sheds every overloaded rank's
+ *       excess into replicas on ranks of the same scale-up domain that have slack and a free
+ *       slot. Bounds are probed upward by steps sized from the excess the last probe could not
+ *       place, then bisected.</li>
+ *   <li>Fewest replicas at that bound: the greedy runs with overloaded ranks in both orders
+ *       (smallest excess first, heaviest first) and the result with fewer replicas is kept.
+ *       Every replica carries at least {@code minTokensPerReplica} tokens.</li>
+ *   <li>The plan is written in three steps: replica placement (instances and quotas), slots and
+ *       transfers, and the token split with the totals. The split gives each instance the tokens
+ *       that originate on its own rank first (locality) and shares the rest by largest
+ *       remainder, ties by rank (the exact rule is at {@link ReplicationPlan#tokens}), so the
+ *       per-(source, expert, instance) counts are exact.</li>
+ * </ol>
  *
  * <p>The greedy is a heuristic: on tiny layouts (at most 4 ranks, 8 experts, 2 slots per rank) the
  * planner instead enumerates every placement and is exact (lexicographically fewest replicas at
@@ -80,17 +92,21 @@ public final class QuotaPlanner {
     private final int ranks;
     private final int experts;
     private final int domainSize;
+    private final ResidentSet resident;
     private final ThresholdGreedy greedy;
     private final TinyExact tiny;
     private final ReplicationPlan plan;
-    private final long[] scratchTotals;
+    private final long[] columnTotals;
     private final int[] expertTotals;
     private final long[] rankLoads;
     private final int[] usedSlots;
+    private final int[] replicaCursor;
     private final int[] residualSource;
     private final int[] residualNeed;
+    private final int[] instanceLocal;
     private final LargestRemainderSplit splitter;
     private int[] staging;
+    private int probes;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -107,16 +123,20 @@ public final class QuotaPlanner {
         if ((long) ranks * experts > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("ranks * experts too large, was " + (long) ranks * experts);
         }
-        greedy = new ThresholdGreedy(layout);
+        resident = new ResidentSet(ranks, experts);
+        greedy = new ThresholdGreedy(layout, resident);
         greedy.minTokens(options.minTokensPerReplica());
-        tiny = TinyExact.applies(layout) ? new TinyExact(layout) : null;
+        tiny = TinyExact.applies(layout) ? new TinyExact(layout, options.minTokensPerReplica()) : null;
         plan = new ReplicationPlan(layout);
-        scratchTotals = new long[experts];
+        columnTotals = new long[experts];
         expertTotals = new int[experts];
         rankLoads = new long[ranks];
         usedSlots = new int[ranks];
+        int maxReplicated = Math.min(ranks * layout.slotsPerRank(), experts);
+        replicaCursor = new int[maxReplicated + 1];
         residualSource = new int[ranks];
         residualNeed = new int[domainSize];
+        instanceLocal = new int[domainSize];
         splitter = new LargestRemainderSplit(ranks);
         staging = new int[ranks * experts];
     }
@@ -143,12 +163,12 @@ public final class QuotaPlanner {
     public void setResident(int rank, int expert, boolean resident) {
         Checks.index("rank", rank, ranks);
         Checks.index("expert", expert, experts);
-        greedy.resident(rank, expert, resident);
+        this.resident.set(rank, expert, resident);
     }
 
     /** Empties the resident set. */
     public void clearResident() {
-        greedy.clearResident();
+        resident.clear();
     }
 
     /** Plans from {@code loads[s * E + e]}, exactly R x E values. */
@@ -156,6 +176,7 @@ public final class QuotaPlanner {
         Checks.notNull("loads", loads);
         Checks.sameLength("loads", loads.length, ranks * experts);
         System.arraycopy(loads, 0, staging, 0, loads.length);
+        sumStaged();
         return planStaged();
     }
 
@@ -167,33 +188,46 @@ public final class QuotaPlanner {
             throw new IllegalArgumentException("loads byteSize must be " + need + ", was " + loads.byteSize());
         }
         MemorySegment.copy(loads, INT, 0, staging, 0, ranks * experts);
+        sumStaged();
         return planStaged();
     }
 
-    /** Validates the staged copy of the input; on success it becomes the plan's source matrix. */
-    private ReplicationPlan planStaged() {
+    /**
+     * Sums each column of the staged copy in one pass that C2 vectorizes. Values are summed as
+     * unsigned, so a negative one adds at least 2^31 and shows as a column total over
+     * {@code Integer.MAX_VALUE}, the same test as an overflow (see {@link #planStaged}). (A long[]
+     * accumulator over an int[] source also lets C2 vectorize: the arrays cannot alias.)
+     */
+    private void sumStaged() {
         final int[] copy = staging;
-        final long[] sum = scratchTotals;
+        final long[] sum = columnTotals;
+        final int n = experts;
         java.util.Arrays.fill(sum, 0);
-        // One vectorizable pass: values are summed as unsigned, so a negative one adds at least
-        // 2^31 and shows as a column total over Integer.MAX_VALUE, the same test as an overflow;
-        // which of the two it was is found again only on failure. (A long[] accumulator over an
-        // int[] source also lets C2 vectorize: the arrays cannot alias.)
-        for (int s = 0, row = 0; s < ranks; s++, row += experts) {
-            for (int e = 0; e < experts; e++) {
+        for (int s = 0, row = 0; s < ranks; s++, row += n) {
+            for (int e = 0; e < n; e++) {
                 sum[e] += copy[row + e] & 0xFFFF_FFFFL;
             }
         }
+    }
+
+    /**
+     * Checks the column totals of the staged input (a negative value or an overflow shows as a
+     * total over {@code Integer.MAX_VALUE}; which of the two is found again only on failure); on
+     * success the staged copy becomes the plan's source matrix.
+     */
+    private ReplicationPlan planStaged() {
+        final long[] sum = columnTotals;
         for (int e = 0; e < experts; e++) {
             if (sum[e] > Integer.MAX_VALUE) {
-                for (int v : copy) {
+                for (int v : staging) {
                     if (v < 0) {
-                        throw negative(copy);
+                        throw negative(staging);
                     }
                 }
                 checkTotals("loads");
             }
         }
+        staging = plan.swapSourceLoads(staging);
         return solve(true);
     }
 
@@ -213,36 +247,23 @@ public final class QuotaPlanner {
             if (totals[e] < 0) {
                 throw Checks.element("totals", e, "must be >= 0", totals[e]);
             }
-            scratchTotals[e] = totals[e];
+            columnTotals[e] = totals[e];
         }
         return solve(false);
     }
 
     private void checkTotals(String name) {
         for (int e = 0; e < experts; e++) {
-            if (scratchTotals[e] > Integer.MAX_VALUE) {
+            if (columnTotals[e] > Integer.MAX_VALUE) {
                 throw Checks.element(name, e, "column total overflows an int (tokens routed to expert " + e + ")",
-                        scratchTotals[e]);
+                        columnTotals[e]);
             }
         }
     }
 
+    /** Plans from the validated column totals (and, with {@code split}, the plan's source matrix). */
     private ReplicationPlan solve(boolean split) {
-        final ReplicationPlan p = plan;
-        if (split) {
-            // Validated: the staged copy becomes the plan's source matrix.
-            int[] previous = p.sourceLoads;
-            p.sourceLoads = staging;
-            staging = previous;
-        }
-        final int[] w = expertTotals;
-        java.util.Arrays.fill(rankLoads, 0);
-        long total = 0;
-        for (int e = 0; e < experts; e++) {
-            w[e] = (int) scratchTotals[e];
-            rankLoads[layout.homeRank(e)] += w[e];
-            total += w[e];
-        }
+        long total = rankLoadsFromTotals();
         long lower = 0;
         long initialMax = 0;
         for (int d = 0, lo = 0; d < layout.domains(); d++, lo += domainSize) {
@@ -253,19 +274,37 @@ public final class QuotaPlanner {
             }
             lower = Math.max(lower, (sum + domainSize - 1) / domainSize);
         }
-        greedy.prepare(w, rankLoads);
         long t;
+        GreedyResult placed;
         if (tiny != null) {
             probes = 1;
-            t = tiny.solve(greedy, lower);
+            t = tiny.solve(expertTotals, lower);
+            placed = tiny.result();
         } else {
+            greedy.prepare(expertTotals, rankLoads);
             t = search(lower, initialMax);
+            placed = fewestReplicas(t);
         }
-        fill(p, split, t, lower, initialMax, total);
+        final ReplicationPlan p = plan;
+        p.placeInstances(placed, expertTotals, replicaCursor);
+        p.assignSlots(resident, usedSlots);
+        long off = split ? splitTokens(p) : 0;
+        p.setTotals(placed, rankLoads, split, total, lower, t, initialMax, off, probes);
         return p;
     }
 
-    private int probes;
+    /** Expert totals as ints and each rank's load with every expert on its master; returns all tokens. */
+    private long rankLoadsFromTotals() {
+        final int[] w = expertTotals;
+        java.util.Arrays.fill(rankLoads, 0);
+        long total = 0;
+        for (int e = 0; e < experts; e++) {
+            w[e] = (int) columnTotals[e];
+            rankLoads[layout.homeRank(e)] += w[e];
+            total += w[e];
+        }
+        return total;
+    }
 
     private long search(long lower, long initialMax) {
         probes = 0;
@@ -308,142 +347,79 @@ public final class QuotaPlanner {
     private boolean probe(long t) {
         probes++;
         if (greedy.run(t)) {
-            greedy.save(t);
+            greedy.keep(t);
             return true;
         }
         return false;
     }
 
-    private void fill(ReplicationPlan p, boolean split, long t, long lower, long initialMax, long total) {
-        if (tiny == null) {
-            // Fewest replicas at the chosen bound: both sender orders, smallest-first kept on
-            // ties. The search saved its smallest-first result at t (when it probed t).
-            if (greedy.savedBound() != t) {
-                if (!greedy.run(t, true)) {
-                    throw new IllegalStateException("threshold " + t + " is not feasible");
-                }
-                greedy.save(t);
+    /**
+     * The greedy's result at bound {@code t} with the fewer replicas of its two sender orders,
+     * smallest-first kept on ties. The search kept its smallest-first result at {@code t} when it
+     * probed {@code t}.
+     */
+    private GreedyResult fewestReplicas(long t) {
+        if (greedy.keptBound() != t) {
+            if (!greedy.run(t, true)) {
+                throw new IllegalStateException("threshold " + t + " is not feasible");
             }
-            boolean heaviestOk = greedy.run(t, false);
-            if (!heaviestOk || greedy.recCount >= greedy.savedReplicas()) {
-                greedy.restore();
-            }
+            greedy.keep(t);
         }
-        final int g = domainSize;
-        final int[] rec = greedy.recExpert;
-        final int n = greedy.recCount;
-        // Undo the last plan's replicas (only its replicated experts have any), then set the masters.
-        for (int k = 0, m = p.replicatedCount; k < m; k++) {
-            int e = p.replicatedExperts[k];
-            int a = e * g;
-            for (int j = 1, c = p.instCount[e]; j < c; j++) {
-                p.phy2log[p.instPhys[a + j]] = -1;
-            }
-            p.instCount[e] = 1;
-            p.replicatedIndex[e] = -1;
+        boolean heaviestOk = greedy.run(t, false);
+        if (!heaviestOk || greedy.last().replicaCount() >= greedy.kept().replicaCount()) {
+            return greedy.kept();
         }
-        for (int e = 0, a = 0; e < experts; e++, a += g) {
-            p.instQuota[a] = greedy.masterQuota(e);
-        }
-        System.arraycopy(expertTotals, 0, p.expertLoad, 0, experts);
-        // Replicas of one expert are contiguous in the greedy's record: insert each by rank.
-        for (int i = 0; i < n; i++) {
-            int e = rec[i];
-            int a = e * g;
-            int j = p.instCount[e]++;
-            int r = greedy.recRank[i];
-            int q = greedy.recAmount[i];
-            while (j > 1 && p.instRank[a + j - 1] > r) {
-                p.instRank[a + j] = p.instRank[a + j - 1];
-                p.instQuota[a + j] = p.instQuota[a + j - 1];
-                j--;
-            }
-            p.instRank[a + j] = r;
-            p.instQuota[a + j] = q;
-        }
-        java.util.Arrays.fill(usedSlots, 0);
-        p.sourceSplit = split;
-        int transfers = 0;
-        int maxInst = 1;
-        int replicatedExperts = 0;
+        return greedy.last();
+    }
+
+    /**
+     * Splits every replicated expert's tokens over its instances, and returns the tokens computed
+     * off their source rank over all experts (an expert with one instance computes its other
+     * ranks' tokens on its home rank).
+     */
+    private long splitTokens(ReplicationPlan p) {
+        final int[] src = p.sourceLoads();
         long off = 0;
         for (int e = 0; e < experts; e++) {
-            int a = e * g;
-            int c = p.instCount[e];
-            if (c == 1) {
-                if (split) {
-                    off += expertTotals[e] - p.sourceLoads[layout.homeRank(e) * experts + e];
-                }
-                continue;
-            }
-            p.replicatedIndex[e] = replicatedExperts;
-            p.replicatedExperts[replicatedExperts++] = e;
-            maxInst = Math.max(maxInst, c);
-            for (int j = 1; j < c; j++) {
-                int r = p.instRank[a + j];
-                int phys = layout.redundantPhysical(r, usedSlots[r]++);
-                p.instPhys[a + j] = phys;
-                p.phy2log[phys] = e;
-                if (!greedy.isResident(r, e)) {
-                    p.transferExpert[transfers] = e;
-                    p.transferFrom[transfers] = layout.homeRank(e);
-                    p.transferTo[transfers] = r;
-                    transfers++;
-                }
-            }
-            if (split) {
-                off += splitTokens(p, e, p.replicatedIndex[e]);
+            if (p.instanceCount(e) == 1) {
+                off += expertTotals[e] - src[layout.homeRank(e) * experts + e];
             }
         }
-        long max = 0;
-        for (int r = 0; r < ranks; r++) {
-            long l = greedy.load(r);
-            p.finalLoad[r] = l;
-            p.initialLoad[r] = rankLoads[r];
-            max = Math.max(max, l);
+        for (int rep = 0, m = p.replicatedExpertCount(); rep < m; rep++) {
+            off += splitExpert(p, src, p.replicatedExpert(rep), rep);
         }
-        p.replicatedCount = replicatedExperts;
-        p.transferCount = transfers;
-        p.replicaCount = n;
-        p.maxInstances = maxInst;
-        p.sourceSplit = split;
-        p.totalTokens = total;
-        p.lowerBound = lower;
-        p.threshold = t;
-        p.initialMax = initialMax;
-        p.finalMax = max;
-        p.offSource = off;
-        p.probes = probes;
+        return off;
     }
 
     /** Splits expert {@code e}'s tokens over its instances; returns the tokens sent off their source. */
-    private long splitTokens(ReplicationPlan p, int e, int rep) {
-        final int a = e * domainSize;
-        final int c = p.instCount[e];
+    private long splitExpert(ReplicationPlan p, int[] src, int e, int rep) {
+        final int c = p.instanceCount(e);
         final int[] left = residualSource;
         final int[] need = residualNeed;
+        final int[] local = instanceLocal;
         for (int s = 0, i = e; s < ranks; s++, i += experts) {
-            left[s] = p.sourceLoads[i];
+            left[s] = src[i];
         }
+        final boolean locality = options.localityAware();
         int total = 0;
         for (int j = 0; j < c; j++) {
-            int r = p.instRank[a + j];
-            int take = options.localityAware() ? Math.min(left[r], p.instQuota[a + j]) : 0;
-            p.instLocal[a + j] = take;
+            int r = p.instanceRank(e, j);
+            int quota = p.instanceQuota(e, j);
+            int take = locality ? Math.min(left[r], quota) : 0;
+            local[j] = take;
             left[r] -= take;
-            need[j] = p.instQuota[a + j] - take;
+            need[j] = quota - take;
             total += need[j];
         }
-        final int base = p.splitBase[rep];
-        final int[] table = p.split;
-        p.splitBase[rep + 1] = base + ranks * c;
+        final int base = p.reserveSplit(rep, c);
+        final int[] table = p.splitTable();
         splitter.split(left, total, need, c, table, base);
-        long local = 0;
+        long kept = 0;
         for (int j = 0; j < c; j++) {
-            int i = base + j * ranks + p.instRank[a + j];
-            table[i] += p.instLocal[a + j];
-            local += table[i];
+            int i = base + j * ranks + p.instanceRank(e, j);
+            table[i] += local[j];
+            kept += table[i];
         }
-        return p.expertLoad[e] - local;
+        return p.expertLoad(e) - kept;
     }
 }

@@ -1,6 +1,8 @@
 package io.keel.planners.ep;
 
 import io.keel.core.Checks;
+import io.keel.planners.ep.internal.GreedyResult;
+import io.keel.planners.ep.internal.ResidentSet;
 
 /**
  * The result of one {@link QuotaPlanner} call: a reusable view over the planner's arrays, valid
@@ -29,64 +31,68 @@ import io.keel.core.Checks;
  * preallocated arrays).
  */
 public final class ReplicationPlan {
-    final ExpertLayout layout;
-    final int ranks;
-    final int experts;
-    final int stride;
-    int[] sourceLoads;
-    final int[] expertLoad;
-    final int[] instCount;
-    final int[] instRank;
-    final int[] instQuota;
-    final int[] instPhys;
-    final int[] instLocal;
-    final int[] replicatedIndex;
+    private final ExpertLayout layout;
+    private final int ranks;
+    private final int experts;
+    /** The validated source matrix of the call (row-major R x E); swapped in, never copied. */
+    private int[] sourceLoads;
+    private final int[] expertLoad;
+    private final int[] masterQuota;
+    private final int[] instCount;
+    /** Per expert: its index among the replicated experts, or -1. */
+    private final int[] replicatedIndex;
     /** The experts with replicas, ascending, and how many: what the next plan has to undo. */
-    final int[] replicatedExperts;
-    int replicatedCount;
+    private final int[] replicatedExperts;
+    private int replicatedCount;
+    /** Per replicated expert: where its replicas start in the replica arrays (instance j at start + j - 1). */
+    private final int[] replicaStart;
+    private final int[] replicaRank;
+    private final int[] replicaQuota;
+    private final int[] replicaPhys;
     /** Per replicated expert (in expert order), where its table starts in {@link #split}, and one past the last. */
-    final int[] splitBase;
+    private final int[] splitBase;
     /** Per replicated expert: {@code split[splitBase[rep] + j * ranks + s]}, tokens of source s on instance j. */
-    final int[] split;
-    final int[] phy2log;
-    final long[] initialLoad;
-    final long[] finalLoad;
-    final int[] transferExpert;
-    final int[] transferFrom;
-    final int[] transferTo;
-    int transferCount;
-    int replicaCount;
-    int maxInstances;
-    boolean sourceSplit;
-    long totalTokens;
-    long lowerBound;
-    long threshold;
-    long initialMax;
-    long finalMax;
-    long offSource;
-    int probes;
+    private final int[] split;
+    private final int[] phy2log;
+    private final long[] initialLoad;
+    private final long[] finalLoad;
+    private final int[] transferExpert;
+    private final int[] transferFrom;
+    private final int[] transferTo;
+    private int transferCount;
+    private int replicaCount;
+    private int maxInstances;
+    private boolean sourceSplit;
+    private long totalTokens;
+    private long lowerBound;
+    private long threshold;
+    private long initialMax;
+    private long finalMax;
+    private long offSource;
+    private int probes;
 
     ReplicationPlan(ExpertLayout layout) {
         this.layout = layout;
         ranks = layout.ranks();
         experts = layout.experts();
-        stride = layout.domainSize();
         sourceLoads = new int[ranks * experts];
         expertLoad = new int[experts];
+        masterQuota = new int[experts];
         instCount = new int[experts];
-        instRank = new int[experts * stride];
-        instQuota = new int[experts * stride];
-        instPhys = new int[experts * stride];
-        instLocal = new int[experts * stride];
         replicatedIndex = new int[experts];
         replicatedExperts = new int[experts];
         int maxReplicas = ranks * layout.slotsPerRank();
+        int maxReplicated = Math.min(maxReplicas, experts);
         // Replicated experts hold at most maxReplicas + min(maxReplicas, experts) instances.
-        long cells = Math.min(maxReplicas + (long) Math.min(maxReplicas, experts), (long) experts * stride) * ranks;
+        long cells = Math.min(maxReplicas + (long) maxReplicated, (long) experts * layout.domainSize()) * ranks;
         if (cells > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("layout too large for a per-source token split: " + cells + " cells");
         }
-        splitBase = new int[Math.min(maxReplicas, experts) + 1];
+        replicaStart = new int[maxReplicated + 1];
+        replicaRank = new int[maxReplicas];
+        replicaQuota = new int[maxReplicas];
+        replicaPhys = new int[maxReplicas];
+        splitBase = new int[maxReplicated + 1];
         split = new int[(int) cells];
         phy2log = new int[layout.physicalSlots()];
         initialLoad = new long[ranks];
@@ -97,16 +103,168 @@ public final class ReplicationPlan {
         java.util.Arrays.fill(phy2log, -1);
         for (int e = 0; e < experts; e++) {
             instCount[e] = 1;
-            instRank[e * stride] = layout.homeRank(e);
-            instPhys[e * stride] = layout.masterPhysical(e);
             phy2log[layout.masterPhysical(e)] = e;
             replicatedIndex[e] = -1;
         }
-        for (int r = 0; r < ranks; r++) {
-            finalLoad[r] = 0;
-        }
-        lowerBound = 0;
     }
+
+    // ---- Writers: the planner builds a plan through these, in this order. ----
+
+    /**
+     * Takes {@code validated} (R x E, already checked) as this plan's source matrix and returns
+     * the previous one, for the planner to stage the next call in.
+     */
+    int[] swapSourceLoads(int[] validated) {
+        int[] previous = sourceLoads;
+        sourceLoads = validated;
+        return previous;
+    }
+
+    /**
+     * Job 1, replica placement: every expert's load and master quota, and the replicas of
+     * {@code placed} grouped by expert (ascending) and ordered by rank inside each expert. Undoes
+     * the previous plan's replicas first (only its replicated experts have any).
+     */
+    void placeInstances(GreedyResult placed, int[] totals, int[] cursor) {
+        clearReplicas();
+        System.arraycopy(totals, 0, expertLoad, 0, experts);
+        for (int e = 0; e < experts; e++) {
+            masterQuota[e] = placed.masterQuota(e);
+        }
+        final int n = placed.replicaCount();
+        for (int i = 0; i < n; i++) {
+            instCount[placed.expert(i)]++;
+        }
+        int rep = 0;
+        int start = 0;
+        int maxInst = 1;
+        for (int e = 0; e < experts && start < n; e++) {
+            final int c = instCount[e];
+            if (c > 1) {
+                replicatedIndex[e] = rep;
+                replicatedExperts[rep] = e;
+                replicaStart[rep] = start;
+                cursor[rep++] = start;
+                start += c - 1;
+                maxInst = Math.max(maxInst, c);
+            }
+        }
+        replicaStart[rep] = start;
+        replicatedCount = rep;
+        replicaCount = n;
+        maxInstances = maxInst;
+        for (int i = 0; i < n; i++) {
+            insertByRank(placed.expert(i), placed.rank(i), placed.amount(i), cursor);
+        }
+    }
+
+    private void clearReplicas() {
+        for (int k = 0, m = replicatedCount; k < m; k++) {
+            int e = replicatedExperts[k];
+            for (int i = replicaStart[k], end = replicaStart[k + 1]; i < end; i++) {
+                phy2log[replicaPhys[i]] = -1;
+            }
+            instCount[e] = 1;
+            replicatedIndex[e] = -1;
+        }
+        replicatedCount = 0;
+    }
+
+    /** Appends a replica of {@code e} on rank {@code r} to its expert's range, keeping the range sorted by rank. */
+    private void insertByRank(int e, int r, int quota, int[] cursor) {
+        final int rep = replicatedIndex[e];
+        final int lo = replicaStart[rep];
+        int i = cursor[rep]++;
+        while (i > lo && replicaRank[i - 1] > r) {
+            replicaRank[i] = replicaRank[i - 1];
+            replicaQuota[i] = replicaQuota[i - 1];
+            i--;
+        }
+        replicaRank[i] = r;
+        replicaQuota[i] = quota;
+    }
+
+    /**
+     * Job 2, slots and transfers: each replica, in expert then rank order, takes its rank's next
+     * free redundant slot; a replica whose state is not resident on its rank is a transfer from
+     * the expert's home rank. {@code usedSlots} is per-rank scratch.
+     */
+    void assignSlots(ResidentSet resident, int[] usedSlots) {
+        java.util.Arrays.fill(usedSlots, 0);
+        int transfers = 0;
+        for (int rep = 0, m = replicatedCount; rep < m; rep++) {
+            final int e = replicatedExperts[rep];
+            for (int i = replicaStart[rep], end = replicaStart[rep + 1]; i < end; i++) {
+                final int r = replicaRank[i];
+                final int phys = layout.redundantPhysical(r, usedSlots[r]++);
+                replicaPhys[i] = phys;
+                phy2log[phys] = e;
+                if (!resident.contains(r, e)) {
+                    transferExpert[transfers] = e;
+                    transferFrom[transfers] = layout.homeRank(e);
+                    transferTo[transfers] = r;
+                    transfers++;
+                }
+            }
+        }
+        transferCount = transfers;
+    }
+
+    /** Replicated experts in this plan (for the token split). */
+    int replicatedExpertCount() {
+        return replicatedCount;
+    }
+
+    /** The {@code rep}-th replicated expert, ascending. */
+    int replicatedExpert(int rep) {
+        return replicatedExperts[rep];
+    }
+
+    /**
+     * Reserves the token-split table of the {@code rep}-th replicated expert ({@code count}
+     * instances x R sources, after the previous expert's) and returns where it starts in
+     * {@link #splitTable()}.
+     */
+    int reserveSplit(int rep, int count) {
+        final int base = splitBase[rep];
+        splitBase[rep + 1] = base + ranks * count;
+        return base;
+    }
+
+    /** The token-split tables, for the planner to write the ranges {@link #reserveSplit} handed out. */
+    int[] splitTable() {
+        return split;
+    }
+
+    /** The validated source matrix (read only). */
+    int[] sourceLoads() {
+        return sourceLoads;
+    }
+
+    /**
+     * Job 3, totals: rank loads before ({@code initial}) and after ({@code placed}), and the
+     * figures of the call.
+     */
+    void setTotals(GreedyResult placed, long[] initial, boolean hasSplit, long total, long lower, long t,
+                   long initialMaxLoad, long offSourceTokens, int probeCount) {
+        long max = 0;
+        for (int r = 0; r < ranks; r++) {
+            long l = placed.load(r);
+            finalLoad[r] = l;
+            initialLoad[r] = initial[r];
+            max = Math.max(max, l);
+        }
+        sourceSplit = hasSplit;
+        totalTokens = total;
+        lowerBound = lower;
+        threshold = t;
+        initialMax = initialMaxLoad;
+        finalMax = max;
+        offSource = offSourceTokens;
+        probes = probeCount;
+    }
+
+    // ---- Readers: the public view. ----
 
     /** The layout this plan is for. */
     public ExpertLayout layout() {
@@ -115,7 +273,7 @@ public final class ReplicationPlan {
 
     /** Instances of expert {@code e}: 1 (master) plus its replicas. */
     public int instanceCount(int e) {
-        return instCount[e];
+        return instCount[Checks.index("e", e, experts)];
     }
 
     /** The largest {@link #instanceCount(int)} in this plan. */
@@ -125,17 +283,20 @@ public final class ReplicationPlan {
 
     /** Rank of instance {@code j} of expert {@code e} (0 = the master's home rank). */
     public int instanceRank(int e, int j) {
-        return instRank[at(e, j)];
+        int i = replica(e, j);
+        return i < 0 ? layout.homeRank(e) : replicaRank[i];
     }
 
     /** Quota (tokens computed) of instance {@code j} of expert {@code e}. */
     public int instanceQuota(int e, int j) {
-        return instQuota[at(e, j)];
+        int i = replica(e, j);
+        return i < 0 ? masterQuota[e] : replicaQuota[i];
     }
 
     /** Physical slot of instance {@code j} of expert {@code e}. */
     public int instancePhysical(int e, int j) {
-        return instPhys[at(e, j)];
+        int i = replica(e, j);
+        return i < 0 ? layout.masterPhysical(e) : replicaPhys[i];
     }
 
     /** Logical expert in physical slot {@code p}, or -1 for an empty redundant slot. */
@@ -181,14 +342,14 @@ public final class ReplicationPlan {
      * @throws IllegalStateException when the plan came from per-expert totals
      */
     public int tokens(int s, int e, int j) {
-        at(e, j);
+        replica(e, j);
         int rep = replicated(s, e);
         return rep < 0 ? sourceLoads[s * experts + e] : split[splitBase[rep] + j * ranks + s];
     }
 
     /** Inclusive prefix of {@link #tokens} over instances {@code 0..j}. */
     public int tokensPrefix(int s, int e, int j) {
-        at(e, j);
+        replica(e, j);
         int rep = replicated(s, e);
         if (rep < 0) {
             return sourceLoads[s * experts + e];
@@ -338,9 +499,10 @@ public final class ReplicationPlan {
         }
     }
 
-    private int at(int e, int j) {
+    /** Checks {@code e} and {@code j}; returns where replica {@code j} is in the replica arrays, or -1 for the master. */
+    private int replica(int e, int j) {
         Checks.index("e", e, experts);
         Checks.index("j", j, instCount[e]);
-        return e * stride + j;
+        return j == 0 ? -1 : replicaStart[replicatedIndex[e]] + j - 1;
     }
 }

@@ -16,13 +16,13 @@ import io.keel.core.Checks;
  * <p>Guarantees, for every policy: each target receives the state exactly once, from the source
  * or from a relay that is itself a child of the source (no cycles, depth at most 2); bytes are
  * accounted exactly ({@code sum egress = sum ingress = transfers x S}); the makespan is at least
- * the lower bound; {@link RelayPolicy#KEEL}'s makespan is at most {@link RelayPolicy#DIRECT}'s and
- * {@link RelayPolicy#ULTRAEP_SQRT}'s.
- * Deterministic: ties go to the lower rank, then the earlier transfer.
+ * the lower bound; the makespan of {@link RelayPolicy#BALANCED_TREES} is at most that of
+ * {@link RelayPolicy#DIRECT} and of {@link RelayPolicy#ULTRAEP_SQRT}. Deterministic: ties go to
+ * the lower rank, then the earlier transfer.
  *
- * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2); KEEL runs up to
- * five rounds of O(sum k^3) over the trees (a search stops after a round that does not improve) (k is at most the scale-up domain size, 8 on an NVLink
- * domain).
+ * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2). BALANCED_TREES
+ * runs up to five rounds of O(sum k^3) over the trees, and a search stops after a round that does
+ * not improve; k is at most the scale-up domain size (8 on an NVLink domain).
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates scratch for
  * {@code maxExperts} trees, {@code maxTransfers} transfers and {@code ranks} ranks, and the
@@ -35,8 +35,8 @@ public final class RelayPlanner {
     static final int SQRT_MIN_TARGETS = 4;
     /** UltraEP relays only when the critical fan-out drops by at least this much. */
     static final int SQRT_MIN_GAIN = 2;
-    /** Rip-up-and-replace rounds of the KEEL policy. */
-    static final int KEEL_ROUNDS = 3;
+    /** Rip-up-and-replace rounds of the BALANCED_TREES policy. */
+    static final int BALANCED_ROUNDS = 3;
 
     private final int ranks;
     private final int maxExperts;
@@ -183,7 +183,7 @@ public final class RelayPlanner {
         switch (policy) {
             case DIRECT -> direct(n);
             case ULTRAEP_SQRT -> ultraep(trees, s);
-            case KEEL -> keel(trees, n, s, request.chunkBytes);
+            case BALANCED_TREES -> keel(trees, n, s, request.chunkBytes);
         }
         double f = Math.min(1.0, (double) request.chunkBytes / s);
         // Recomputes egress and ingress from the final shapes (the policies use egress as scratch).
@@ -397,14 +397,14 @@ public final class RelayPlanner {
             children[t] = c;
         }
         // consider() left egress at the UltraEP shapes' bytes: the search starts from there.
-        best = search(trees, n, s, f, best, KEEL_ROUNDS - 1);
+        best = search(trees, n, s, f, best, BALANCED_ROUNDS - 1);
 
         java.util.Arrays.fill(egress, 0);
         for (int t = 0; t < trees; t++) {
             egress[gSource[t]] += s;
             children[t] = 0;
         }
-        best = search(trees, n, s, f, best, KEEL_ROUNDS);
+        best = search(trees, n, s, f, best, BALANCED_ROUNDS);
         System.arraycopy(bestParent, 0, parentPos, 0, n);
     }
 

@@ -13,11 +13,11 @@ public enum RelayPolicy {
      */
     ULTRAEP_SQRT,
     /**
-     * keel's policy: chooses every tree of the layer jointly so that no rank's egress dominates,
+     * keel's policy (shown as "keel" in the CLI's tables and JSON): chooses every tree of the layer jointly so that no rank's egress dominates,
      * by repeated rip-up and re-placement of each tree against the egress of all other trees (a
      * rank that is a hot source for one expert is not picked as a relay for another), started
      * from one-copy reservations at every source and from {@link #ULTRAEP_SQRT}'s trees; never
      * worse than {@link #DIRECT} or {@link #ULTRAEP_SQRT} under the planner's makespan model.
      */
-    KEEL
+    BALANCED_TREES
 }

@@ -78,7 +78,7 @@ class RelayPlannerTest {
         q.add(1, 1, 7).add(2, 1, 8).add(3, 1, 9);
         q.add(1, 1, 10).add(2, 1, 11).add(3, 1, 12);
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
-        RelayPlan plan = p.plan(q, RelayPolicy.KEEL);
+        RelayPlan plan = p.plan(q, RelayPolicy.BALANCED_TREES);
         RelayChecks.check(plan);
         for (int j = 0; j < plan.relayCount(0); j++) {
             assertNotEquals(1, plan.target(0, j));
@@ -98,7 +98,7 @@ class RelayPlannerTest {
             RelayChecks.randomLayer(rnd, q, 32, 64, 8);
             RelayPlan plan = p.plan(q, policy);
             RelayChecks.check(plan);
-            if (policy == RelayPolicy.KEEL) {
+            if (policy == RelayPolicy.BALANCED_TREES) {
                 double keel = plan.makespanSeconds();
                 double direct = p.plan(q, RelayPolicy.DIRECT).makespanSeconds();
                 double sqrt = p.plan(q, RelayPolicy.ULTRAEP_SQRT).makespanSeconds();
@@ -115,17 +115,17 @@ class RelayPlannerTest {
         double before = plan.makespanSeconds();
         RelayRequest bad = new RelayRequest(16);
         bad.add(0, 0, 1).add(0, 2, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.KEEL));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.BALANCED_TREES));
         assertTrue(e.getMessage().startsWith("request.from[1]"), e.getMessage());
         bad.clear().add(0, 0, 1).add(0, 0, 1);
-        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.KEEL));
+        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.BALANCED_TREES));
         bad.clear().add(0, 0, 0);
-        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.KEEL));
+        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.BALANCED_TREES));
         bad.clear().add(4, 0, 1);
-        e = assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.KEEL));
+        e = assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.BALANCED_TREES));
         assertTrue(e.getMessage().startsWith("request.expert[0]"), e.getMessage());
         bad.clear().add(0, 0, 9);
-        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.KEEL));
+        assertThrows(IllegalArgumentException.class, () -> p.plan(bad, RelayPolicy.BALANCED_TREES));
         assertThrows(IllegalArgumentException.class, () -> new RelayRequest(1).add(0, 0, 1).add(0, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> bad.stateBytes(0));
         assertThrows(IllegalArgumentException.class,
@@ -138,7 +138,7 @@ class RelayPlannerTest {
     @Test
     void emptyRequestPlansNothing() {
         RelayPlanner p = RelayPlanner.uniform(8, B, 4, 16);
-        RelayPlan plan = p.plan(new RelayRequest(4), RelayPolicy.KEEL);
+        RelayPlan plan = p.plan(new RelayRequest(4), RelayPolicy.BALANCED_TREES);
         assertEquals(0, plan.treeCount());
         assertEquals(0.0, plan.makespanSeconds());
         assertEquals(0.0, plan.lowerBoundSeconds());

@@ -112,8 +112,8 @@ class RelayAndTilePropertiesTest {
     void keelIsNeverWorseThanDirectOrUltraep() {
         qt().forAll(layers(), integers().between(1, 1 << 22)).checkAssert((genes, s) -> {
             fill(genes, s);
-            double keel = planner.plan(request, RelayPolicy.KEEL).makespanSeconds();
-            double again = twin.plan(request, RelayPolicy.KEEL).makespanSeconds();
+            double keel = planner.plan(request, RelayPolicy.BALANCED_TREES).makespanSeconds();
+            double again = twin.plan(request, RelayPolicy.BALANCED_TREES).makespanSeconds();
             assertEquals(keel, again, "deterministic");
             double direct = planner.plan(request, RelayPolicy.DIRECT).makespanSeconds();
             double sqrt = planner.plan(request, RelayPolicy.ULTRAEP_SQRT).makespanSeconds();
@@ -125,7 +125,7 @@ class RelayAndTilePropertiesTest {
     void tileTablesCoverEveryByteAndOrderStages() {
         qt().forAll(layers(), integers().between(1, 30_000), integers().between(1, 7)).checkAssert((genes, s, channels) -> {
             fill(genes, s);
-            RelayPlan plan = planner.plan(request, RelayPolicy.KEEL);
+            RelayPlan plan = planner.plan(request, RelayPolicy.BALANCED_TREES);
             TileStream stream = packer.pack(plan, channels);
             MemorySegment m = stream.segment();
             long taskBase = m.get(LONG, TileTaskDescriptor.TASK_TABLE_OFFSET_OFFSET);

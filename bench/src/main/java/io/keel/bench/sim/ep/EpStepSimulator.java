@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  *       expert's copies; its replica moves are taken as done off the critical path between
  *       windows (no transfer or planning time: EPLB's favourable case);</li>
  *   <li>keel exact-load: {@link EpBalancer#step} on this microbatch's loads, with the relay
- *       makespan estimate of its KEEL trees as the transfer time and the measured step time as
+ *       makespan estimate of its BALANCED_TREES relay trees as the transfer time and the measured step time as
  *       the planning time;</li>
  *   <li>the force-balanced ideal: the mean rank load, no overhead.</li>
  * </ul>

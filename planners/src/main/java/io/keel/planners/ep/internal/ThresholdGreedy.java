@@ -7,7 +7,8 @@ import io.keel.planners.ep.ExpertLayout;
  * The feasibility test of the quota planner's threshold search: given a bound {@code T} on every
  * rank's load, sheds each overloaded rank's excess into replicas of its own experts placed on
  * ranks of the same domain that have slack and a free redundant slot, and reports whether every
- * rank ends at or below {@code T}. What it placed stays in the {@code rec*} arrays.
+ * rank ends at or below {@code T}. What it placed is read through a {@link GreedyResult} view
+ * ({@link #last()}, or {@link #kept()} for the result kept aside).
  *
  * <p>Greedy rules, all ties to the lower index: overloaded ranks in order of initial load
  * (smallest excess first by default, or heaviest first); their experts heaviest first; a chunk
@@ -24,8 +25,8 @@ import io.keel.planners.ep.ExpertLayout;
  * largest slack the list's end, and a receiver whose slack shrinks moves by one insertion step. A
  * rank that already holds the expert is recognised by a per-expert stamp, in O(1), and skipped.
  * Experts within a rank and ranks within a domain are ordered by stable insertion sorts when the
- * groups are small (at most 64), by {@link ArgSort} otherwise. {@link #save} and {@link #restore}
- * keep one result aside, so the planner can compare greedy orders without running one twice.
+ * groups are small (at most 64), by {@link ArgSort} otherwise. {@link #keep} sets one result aside (by swapping two views, no
+ * copy), so the planner can compare greedy orders without running one twice.
  *
  * <p>Cost per {@link #run}: O(R + E + replicas x (log domainSize + domainSize moves)); with a
  * resident set, O(R + E + replicas x domainSize). Internal: not exported. One thread
@@ -36,7 +37,7 @@ public final class ThresholdGreedy {
     private final int experts;
     private final int slots;
     private final int domainSize;
-    final int[] home;
+    private final int[] home;
     private final int[] rankStart;
     private final int[] byRank;
     private final int[] rankOrder;
@@ -48,37 +49,23 @@ public final class ThresholdGreedy {
     private int stamp;
     private final int[] sortIndex;
     private final ArgSort sort;
-    final long[] initialLoad;
-    final int[] weight;
-    final long[] load;
+    private final long[] initialLoad;
+    private final int[] weight;
     private final int[] free;
-    final int[] masterQuota;
-    private final boolean[] resident;
+    private final ResidentSet resident;
     private final int[] candRank;
     private final long[] candSlack;
     private int candidateCount;
-    private final int[] savedExpert;
-    private final int[] savedRank;
-    private final int[] savedAmount;
-    private final long[] savedLoad;
-    private final int[] savedQuota;
-    private int savedCount;
-    private long savedT = -1;
+    /** The result the next {@link #run} writes, and the one {@link #keep} set aside. */
+    private GreedyResult work;
+    private GreedyResult kept;
+    private long keptT = -1;
     private long deficit;
-    private int residentCount;
-    int minTokens = 1;
+    private int minTokens = 1;
 
-    /** Expert of replica {@code i}, for {@code i < recCount}. */
-    public final int[] recExpert;
-    /** Rank of replica {@code i}. */
-    public final int[] recRank;
-    /** Tokens of replica {@code i}. */
-    public final int[] recAmount;
-    /** Replicas placed by the last {@link #run}. */
-    public int recCount;
-
-    /** Scratch for a layout. */
-    public ThresholdGreedy(ExpertLayout layout) {
+    /** Scratch for a layout; reads {@code resident} (shared with the planner) on every run. */
+    public ThresholdGreedy(ExpertLayout layout, ResidentSet resident) {
+        this.resident = resident;
         ranks = layout.ranks();
         experts = layout.experts();
         slots = layout.slotsPerRank();
@@ -105,21 +92,11 @@ public final class ThresholdGreedy {
         sort = new ArgSort(Math.max(ranks, experts));
         initialLoad = new long[ranks];
         weight = new int[experts];
-        load = new long[ranks];
         free = new int[ranks];
-        masterQuota = new int[experts];
-        resident = new boolean[ranks * experts];
         candRank = new int[domainSize];
         candSlack = new long[domainSize];
-        int maxReplicas = ranks * slots;
-        recExpert = new int[maxReplicas];
-        recRank = new int[maxReplicas];
-        recAmount = new int[maxReplicas];
-        savedExpert = new int[maxReplicas];
-        savedRank = new int[maxReplicas];
-        savedAmount = new int[maxReplicas];
-        savedLoad = new long[ranks];
-        savedQuota = new int[experts];
+        work = new GreedyResult(ranks, experts, ranks * slots);
+        kept = new GreedyResult(ranks, experts, ranks * slots);
     }
 
     /** Smallest replica (at least 1). */
@@ -127,31 +104,11 @@ public final class ThresholdGreedy {
         minTokens = Math.max(1, min);
     }
 
-    /** Marks (rank, expert) as holding the expert's state already. */
-    public void resident(int rank, int expert, boolean value) {
-        int i = rank * experts + expert;
-        if (resident[i] != value) {
-            resident[i] = value;
-            residentCount += value ? 1 : -1;
-        }
-    }
-
-    /** Whether (rank, expert) is resident. */
-    public boolean isResident(int rank, int expert) {
-        return resident[rank * experts + expert];
-    }
-
-    /** Clears the resident set. */
-    public void clearResident() {
-        java.util.Arrays.fill(resident, false);
-        residentCount = 0;
-    }
-
     /** Loads the call's expert totals and initial rank loads and orders experts and ranks. */
     public void prepare(int[] expertTotals, long[] rankLoads) {
         System.arraycopy(expertTotals, 0, weight, 0, experts);
         System.arraycopy(rankLoads, 0, initialLoad, 0, ranks);
-        savedT = -1;
+        keptT = -1;
         final int[] idx = sortIndex;
         if (maxMasters <= SMALL_SORT) {
             // Few masters per rank: a stable insertion sort inside each rank's group beats a radix sort.
@@ -201,14 +158,9 @@ public final class ThresholdGreedy {
         }
     }
 
-    /** Master quota of {@code e} after the last run. */
-    public int masterQuota(int e) {
-        return masterQuota[e];
-    }
-
-    /** Load of rank {@code r} after the last run. */
-    public long load(int r) {
-        return load[r];
+    /** The result of the last {@link #run}. */
+    public GreedyResult last() {
+        return work;
     }
 
     /**
@@ -231,122 +183,110 @@ public final class ThresholdGreedy {
      * heaviest ranks; the planner tries the other order at its final bound and keeps the fewer.
      */
     public boolean run(long t, boolean smallestFirst) {
-        System.arraycopy(initialLoad, 0, load, 0, ranks);
-        System.arraycopy(weight, 0, masterQuota, 0, experts);
+        work.start(initialLoad, weight);
         java.util.Arrays.fill(free, slots);
-        recCount = 0;
         deficit = 0;
-        final int min = minTokens;
-        final int[] cr = candRank;
-        final long[] cs = candSlack;
-        for (int d = 0, domains = ranks / domainSize; d < domains; d++) {
-            final int lo = d * domainSize;
-            // Receivers: ranks of the domain with a slot and at least min of slack, ordered by
-            // (slack, rank). Nothing of the domain has moved yet, so they are the tail of
-            // rankOrder (descending initial load, ties by ascending rank) in its own order.
-            // Ranks that shed their excess join below.
-            int n = 0;
-            if (slots > 0) {
-                for (int k = lo + domainSize - 1; k >= lo; k--) {
-                    final int q = rankOrder[k];
-                    if (t - load[q] < min) {
-                        break;
-                    }
-                    n++;
-                }
-                for (int i = 0, k = lo + domainSize - n; i < n; i++, k++) {
-                    cr[i] = rankOrder[k];
-                    cs[i] = t - load[cr[i]];
-                }
+        for (int lo = 0; lo < ranks; lo += domainSize) {
+            startReceivers(lo, t);
+            int over = lo;
+            while (over < lo + domainSize && initialLoad[rankOrder[over]] > t) {
+                over++;
             }
-            candidateCount = n;
-            int kk = lo;
-            while (kk < lo + domainSize && initialLoad[rankOrder[kk]] > t) {
-                kk++;
-            }
-            for (int ii = 0, nn = kk - lo; ii < nn; ii++) {
-                final int r = rankOrder[smallestFirst ? kk - 1 - ii : lo + ii];
-                long excess = load[r] - t;
-                for (int k = rankStart[r], kEnd = rankStart[r + 1]; k < kEnd && excess > 0; k++) {
-                    final int e = byRank[k];
-                    final int mark = nextStamp();
-                    holder[r] = mark; // the master holds e too: never a receiver of it
-                    while (excess > 0 && masterQuota[e] >= min) {
-                        long want = Math.min(Math.max(excess, min), masterQuota[e]);
-                        int i = pickReceiver(e, want, mark);
-                        if (i < 0) {
-                            break;
-                        }
-                        final int q = cr[i];
-                        int amount = (int) Math.min(want, cs[i]);
-                        int m = recCount++;
-                        recExpert[m] = e;
-                        recRank[m] = q;
-                        recAmount[m] = amount;
-                        load[q] += amount;
-                        load[r] -= amount;
-                        masterQuota[e] -= amount;
-                        free[q]--;
-                        holder[q] = mark;
-                        excess -= amount;
-                        final long left = cs[i] - amount;
-                        if (free[q] > 0 && left >= min) {
-                            shiftDown(i, q, left);
-                        } else {
-                            removeCandidate(i);
-                        }
-                    }
-                }
-                if (excess > 0) {
-                    deficit += excess;
-                } else if (slots > 0 && t - load[r] >= min) {
-                    addCandidate(r, t - load[r]);
-                }
+            for (int i = 0, n = over - lo; i < n; i++) {
+                shed(rankOrder[smallestFirst ? over - 1 - i : lo + i], t);
             }
         }
         return deficit == 0;
     }
 
     /**
-     * Remembers the last run's result (replicas, loads, master quotas) as the one for bound
-     * {@code t}, so the planner can come back to it without running the greedy again.
+     * The receivers of the domain starting at rank {@code lo}: its ranks with a slot and at least
+     * {@code minTokens} of slack under {@code t}, ordered by (slack, rank). Nothing of the domain
+     * has moved yet, so they are the tail of {@code rankOrder} (descending initial load, ties by
+     * ascending rank) in its own order. Ranks that shed their excess join later.
      */
-    public void save(long t) {
-        copyResult(true, recCount);
-        savedCount = recCount;
-        savedT = t;
+    private void startReceivers(int lo, long t) {
+        final GreedyResult res = work;
+        final int min = minTokens;
+        int n = 0;
+        if (slots > 0) {
+            for (int k = lo + domainSize - 1; k >= lo && t - res.load(rankOrder[k]) >= min; k--) {
+                n++;
+            }
+            for (int i = 0, k = lo + domainSize - n; i < n; i++, k++) {
+                candRank[i] = rankOrder[k];
+                candSlack[i] = t - res.load(candRank[i]);
+            }
+        }
+        candidateCount = n;
     }
 
-    /** The bound of the saved result, or -1 when none was saved since {@link #prepare}. */
-    public long savedBound() {
-        return savedT;
-    }
-
-    /** Replicas in the saved result. */
-    public int savedReplicas() {
-        return savedCount;
-    }
-
-    /** Makes the saved result the current one again. */
-    public void restore() {
-        copyResult(false, savedCount);
-        recCount = savedCount;
-    }
-
-    private void copyResult(boolean toSaved, int n) {
-        copy(recExpert, savedExpert, n, toSaved);
-        copy(recRank, savedRank, n, toSaved);
-        copy(recAmount, savedAmount, n, toSaved);
-        copy(masterQuota, savedQuota, experts, toSaved);
-        if (toSaved) {
-            System.arraycopy(load, 0, savedLoad, 0, ranks);
-        } else {
-            System.arraycopy(savedLoad, 0, load, 0, ranks);
+    /**
+     * Sheds overloaded rank {@code r}'s excess over {@code t} into replicas of its experts,
+     * heaviest first; what it cannot place adds to the deficit, and a rank left with slack joins
+     * the receivers.
+     */
+    private void shed(int r, long t) {
+        final GreedyResult res = work;
+        final int min = minTokens;
+        long excess = res.load(r) - t;
+        for (int k = rankStart[r], kEnd = rankStart[r + 1]; k < kEnd && excess > 0; k++) {
+            final int e = byRank[k];
+            final int mark = nextStamp();
+            holder[r] = mark; // the master holds e too: never a receiver of it
+            while (excess > 0 && res.masterQuota(e) >= min) {
+                long want = Math.min(Math.max(excess, min), res.masterQuota(e));
+                int i = pickReceiver(e, want, mark);
+                if (i < 0) {
+                    break;
+                }
+                excess -= give(e, r, i, want, mark);
+            }
+        }
+        if (excess > 0) {
+            deficit += excess;
+        } else if (slots > 0 && t - res.load(r) >= min) {
+            addCandidate(r, t - res.load(r));
         }
     }
 
-    private static void copy(int[] live, int[] saved, int n, boolean toSaved) {
-        System.arraycopy(toSaved ? live : saved, 0, toSaved ? saved : live, 0, n);
+    /** Moves up to {@code want} tokens of {@code e} from rank {@code r} to receiver {@code i}; returns how many. */
+    private int give(int e, int r, int i, long want, int mark) {
+        final int q = candRank[i];
+        final long slack = candSlack[i];
+        final int amount = (int) Math.min(want, slack);
+        work.move(e, r, q, amount);
+        free[q]--;
+        holder[q] = mark;
+        final long left = slack - amount;
+        if (free[q] > 0 && left >= minTokens) {
+            shiftDown(i, q, left);
+        } else {
+            removeCandidate(i);
+        }
+        return amount;
+    }
+
+    /**
+     * Sets the last run's result aside as the one for bound {@code t} (it becomes {@link #kept()};
+     * the next run writes over the view kept before), so the planner can come back to it without
+     * running the greedy again.
+     */
+    public void keep(long t) {
+        GreedyResult k = kept;
+        kept = work;
+        work = k;
+        keptT = t;
+    }
+
+    /** The bound of the kept result, or -1 when none was kept since {@link #prepare}. */
+    public long keptBound() {
+        return keptT;
+    }
+
+    /** The result set aside by {@link #keep}. */
+    public GreedyResult kept() {
+        return kept;
     }
 
     private void removeCandidate(int i) {
@@ -382,7 +322,7 @@ public final class ThresholdGreedy {
      * rank already holding {@code e} never qualifies.
      */
     private int pickReceiver(int e, long want, int mark) {
-        if (residentCount > 0) {
+        if (!resident.isEmpty()) {
             int i = pickResident(e, want, mark);
             if (i >= 0) {
                 return i;
@@ -453,7 +393,7 @@ public final class ThresholdGreedy {
         // the largest slack is the lowest rank among equals.
         for (int k = 0, n = candidateCount; k < n && fit < 0; k++) {
             final int q = cr[k];
-            if (held[q] == mark || !resident[q * experts + e]) {
+            if (held[q] == mark || !resident.contains(q, e)) {
                 continue;
             }
             if (cs[k] >= want) {

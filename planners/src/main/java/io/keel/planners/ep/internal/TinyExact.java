@@ -13,8 +13,8 @@ import io.keel.planners.ep.ExpertLayout;
  * placement's quotas come from an Edmonds-Karp max flow (experts to holders, rank capacity T).
  *
  * <p>Cost: up to ~2 million placements x 15 rank sets (the worst tiny case), usually far fewer.
- * Writes its result into the {@link ThresholdGreedy}'s record so the planner fills the plan the
- * same way. Internal; one thread per instance; allocation only in the constructor.
+ * Its result is a {@link GreedyResult}, read by the planner as it reads the greedy's. Internal; one
+ * thread per instance; allocation only in the constructor.
  */
 public final class TinyExact {
     /** Largest layout solved exactly. */
@@ -38,10 +38,12 @@ public final class TinyExact {
     private final long[] flow;
     private final int[] parent;
     private final int[] queue;
+    private final int[] home;
+    private final int min;
+    private final GreedyResult result;
     private long lowerBound;
     private long bestT;
     private int bestReplicas;
-    private int min;
     private int[] weight;
 
     /** Whether {@code layout} is tiny enough. */
@@ -49,8 +51,8 @@ public final class TinyExact {
         return layout.ranks() <= MAX_RANKS && layout.experts() <= MAX_EXPERTS && layout.slotsPerRank() <= MAX_SLOTS;
     }
 
-    /** Scratch for a tiny layout. */
-    public TinyExact(ExpertLayout layout) {
+    /** Scratch for a tiny layout whose replicas carry at least {@code minTokens} (at least 1). */
+    public TinyExact(ExpertLayout layout, int minTokens) {
         if (!applies(layout)) {
             throw new IllegalArgumentException("layout is not tiny: " + layout);
         }
@@ -68,25 +70,36 @@ public final class TinyExact {
         flow = new long[nodes * nodes];
         parent = new int[nodes];
         queue = new int[nodes];
+        home = new int[experts];
+        for (int e = 0; e < experts; e++) {
+            home[e] = layout.homeRank(e);
+        }
+        min = Math.max(1, minTokens);
+        result = new GreedyResult(ranks, experts, ranks * slots);
     }
 
     /**
-     * Solves the call loaded into {@code g} ({@link ThresholdGreedy#prepare}); fills its record,
-     * loads and master quotas as a successful {@code run} would; returns the max rank load.
+     * Solves the call with expert totals {@code weights} (read, not kept past the call) and domain
+     * lower bound {@code lower}; returns the max rank load and leaves the placement in
+     * {@link #result()}.
      */
-    public long solve(ThresholdGreedy g, long lower) {
-        weight = g.weight;
-        min = g.minTokens;
+    public long solve(int[] weights, long lower) {
+        weight = weights;
         lowerBound = lower;
         bestT = Long.MAX_VALUE;
         bestReplicas = Integer.MAX_VALUE;
         for (int e = 0; e < experts; e++) {
-            mask[e] = 1 << g.home[e];
+            mask[e] = 1 << home[e];
             replicasOf[e] = 0;
         }
         java.util.Arrays.fill(replicasOn, 0);
         place(0, 0, 0, 0);
-        return write(g);
+        return write();
+    }
+
+    /** The placement of the last {@link #solve}. */
+    public GreedyResult result() {
+        return result;
     }
 
     private void place(int r, int from, int used, int replicas) {
@@ -153,7 +166,7 @@ public final class TinyExact {
         return worst;
     }
 
-    private long write(ThresholdGreedy g) {
+    private long write() {
         final long t = bestT;
         final int n = nodes;
         final int source = 0;
@@ -168,7 +181,7 @@ public final class TinyExact {
             for (int r = 0; r < ranks; r++) {
                 if ((bestMask[e] & (1 << r)) != 0) {
                     cap[(1 + e) * n + 1 + experts + r] = Long.MAX_VALUE / 4;
-                    if (r != g.home[e]) {
+                    if (r != home[e]) {
                         replicasOn[r]++;
                     }
                 }
@@ -180,24 +193,14 @@ public final class TinyExact {
         while (augment(source, sink)) {
             // Edmonds-Karp: shortest augmenting paths until none is left.
         }
-        g.recCount = 0;
-        java.util.Arrays.fill(g.load, 0);
+        final GreedyResult out = result;
+        out.startEmpty();
         for (int e = 0; e < experts; e++) {
-            int h = g.home[e];
             for (int r = 0; r < ranks; r++) {
-                if ((bestMask[e] & (1 << r)) == 0) {
-                    continue;
-                }
-                long f = flow[(1 + e) * n + 1 + experts + r];
-                if (r == h) {
-                    g.masterQuota[e] = (int) f;
-                    g.load[r] += f;
-                } else {
-                    int k = g.recCount++;
-                    g.recExpert[k] = e;
-                    g.recRank[k] = r;
-                    g.recAmount[k] = (int) (f + min);
-                    g.load[r] += f + min;
+                if ((bestMask[e] & (1 << r)) != 0) {
+                    long f = flow[(1 + e) * n + 1 + experts + r];
+                    boolean master = r == home[e];
+                    out.add(e, r, (int) (master ? f : f + min), master);
                 }
             }
         }

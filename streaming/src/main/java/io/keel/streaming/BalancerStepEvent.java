@@ -12,11 +12,15 @@ import jdk.jfr.Timespan;
  * before and after replication, the replicas and bytes the step moves, and how long the call
  * took. Disabled unless a recording enables {@code keel.EpStep}; the disabled path allocates
  * nothing (conventions in {@link io.keel.core.jfr}).
+ *
+ * <p>This is the event, written for a recording; the step's result, read by the caller, is
+ * {@link BalancedStep}. The JFR name stays {@code keel.EpStep}, the one recordings and
+ * {@code jfr print --events} use.
  */
 @Name("keel.EpStep")
 @Label("EP Balancer Step")
 @Description("One expert-parallel balancing step: replication plan, relay trees and tile table")
-public final class EpStep extends KeelEvent {
+public final class BalancerStepEvent extends KeelEvent {
     /** Layer index. */
     @Label("Layer")
     public int layer;
@@ -56,6 +60,6 @@ public final class EpStep extends KeelEvent {
     public long planNanos;
 
     /** An empty event; {@link EpBalancer} fills and commits it. */
-    public EpStep() {
+    public BalancerStepEvent() {
     }
 }
