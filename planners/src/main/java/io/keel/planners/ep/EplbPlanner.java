@@ -1,6 +1,5 @@
 package io.keel.planners.ep;
 
-import io.keel.core.ArgSort;
 import io.keel.core.Checks;
 
 /**
@@ -8,9 +7,12 @@ import io.keel.core.Checks;
  * on historical per-layer loads, with the same results: the hierarchical policy when
  * {@code groups % nodes == 0} (pack expert groups to nodes, replicate within each node by largest
  * load per copy, pack physical experts to GPUs), else the global policy (the same with one group
- * and one node). Arithmetic is float32 like EPLB's ({@code weight.float()}), sorts are stable
- * (equal weights keep index order) and every argmin/argmax takes the first index, so
- * {@code phy2log} matches EPLB's element for element.
+ * and one node). Arithmetic is float32 like EPLB's ({@code weight.float()}); the packing sorts
+ * put equal weights in the order PyTorch 1.13's CPU {@code sort(descending=True)} gives them
+ * (libstdc++'s {@code std::sort}: index order up to 16 items, not above; {@link TorchCpuSort}), and
+ * every argmin/argmax takes the first index as torch's {@code max(dim)} and Python's {@code min}
+ * do, so {@code phy2log} matches {@code eplb.py}'s element for element on loads whose float32 sums
+ * are exact (integer loads below 2^24 per group); a cross-check test runs {@code eplb.py} itself.
  *
  * <p>Use: the migration path from EPLB, and the baseline the quota planner is measured against.
  * Unlike {@link QuotaPlanner} it plans replica counts from past loads and splits each expert's
@@ -29,8 +31,7 @@ public final class EplbPlanner {
     private final int gpus;
     private final EplbPlan plan;
     private final float[] weights;
-    private final ArgSort sort;
-    private final double[] sortKeys;
+    private final TorchCpuSort sort;
     private final int[] order;
     private final float[] groupTokens;
     private final int[] groupPack;
@@ -90,8 +91,7 @@ public final class EplbPlanner {
         plan.hierarchical = hierarchical;
         weights = new float[experts];
         int n = Math.max(replicas, experts);
-        sort = new ArgSort(n);
-        sortKeys = new double[n];
+        sort = new TorchCpuSort(n);
         order = new int[n];
         groupTokens = new float[this.groups];
         groupPack = new int[this.groups];
@@ -223,7 +223,7 @@ public final class EplbPlanner {
 
     /**
      * EPLB's balanced packing of {@code n} items ({@code w[from, from + n)}) into {@code packs}
-     * packs of {@code n / packs} items: heaviest first (stable), each into the lightest pack that
+     * packs of {@code n / packs} items: heaviest first (torch's order on ties), each into the lightest pack that
      * has room (first index on ties). Writes pack and rank in pack at {@code out[outFrom + i]}.
      */
     private void balancedPacking(float[] w, int from, int n, int packs, int[] pack, int[] rankInPack, int outFrom) {
@@ -235,10 +235,7 @@ public final class EplbPlanner {
             }
             return;
         }
-        for (int i = 0; i < n; i++) {
-            sortKeys[i] = w[from + i];
-        }
-        sort.sort(sortKeys, n, order, true);
+        sort.sortDescending(w, from, n, order);
         java.util.Arrays.fill(packWeight, 0, packs, 0f);
         java.util.Arrays.fill(packItems, 0, packs, 0);
         for (int k = 0; k < n; k++) {
