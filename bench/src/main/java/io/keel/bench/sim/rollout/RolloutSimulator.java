@@ -26,6 +26,12 @@ import io.keel.planners.rollout.TrajectoryPlacer;
  */
 public final class RolloutSimulator {
     private static final int[] PLANNER_BATCHES = {1, 16, 64, 256};
+    /**
+     * How much faster (predicted) a planned set of instances must be than the uniform widest degree
+     * to be used: the planner's table is one typical context without prefill, and in the measured
+     * cells where its mixes were within 10% of uniform TP8 they lost to it (bench/RESULTS.md).
+     */
+    private static final double PLAN_MARGIN = 0.10;
 
     private RolloutSimulator() {
     }
@@ -142,18 +148,17 @@ public final class RolloutSimulator {
         if (Double.isNaN(ratio)) {
             return uniform(cfg.gpus(), usable[usable.length - 1]); // no history: the most KV per GPU
         }
-        DecodeTimeTable table = plannerTable(cfg, usable, pred, cap);
-        int[] limits = new int[table.degreeCount()];
-        long[] kv = new long[table.degreeCount()];
-        for (int d = 0; d < limits.length; d++) {
-            limits[d] = cfg.maxBatch();
-            kv[d] = (long) (new RooflineCostModel(cfg.model(), cfg.gpu(), table.degree(d)).kvCapacityTokens() / ratio);
-        }
-        int n = w.trajectories();
-        ParallelismPlanner planner = new ParallelismPlanner(n, cfg.gpus(), limits, kv,
-                (int) Math.ceil(w.params().promptTokens() / ratio), table);
         double[] predicted = predictions(w, pred);
-        ParallelismPlanner.Plan plan = planner.plan(predicted, n, cfg.gpus());
+        ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
+        int widest = usable[usable.length - 1];
+        if (usable.length > 1) {
+            // The planner prices one typical context and no prefill, so a plan is kept only when
+            // it beats the uniform widest degree (the most KV per GPU) by a clear margin.
+            ParallelismPlanner.Plan uniform = planDegrees(w, cfg, pred, ratio, new int[] {widest}, predicted);
+            if (plan.makespanSeconds() > (1 - PLAN_MARGIN) * uniform.makespanSeconds()) {
+                return uniform(cfg.gpus(), widest);
+            }
+        }
         List<Integer> out = new ArrayList<>();
         for (int j = 0; j < plan.instances(); j++) {
             out.add(plan.degree(j));
@@ -166,6 +171,21 @@ public final class RolloutSimulator {
             }
         }
         return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static ParallelismPlanner.Plan planDegrees(RolloutWorkload w, RolloutConfig cfg, Predictions pred, double ratio,
+                                                       int[] degrees, double[] predicted) {
+        DecodeTimeTable table = plannerTable(cfg, degrees, pred, w.params().contextCap());
+        int[] limits = new int[table.degreeCount()];
+        long[] kv = new long[table.degreeCount()];
+        for (int d = 0; d < limits.length; d++) {
+            limits[d] = cfg.maxBatch();
+            kv[d] = (long) (new RooflineCostModel(cfg.model(), cfg.gpu(), table.degree(d)).kvCapacityTokens() / ratio);
+        }
+        int n = w.trajectories();
+        ParallelismPlanner planner = new ParallelismPlanner(n, cfg.gpus(), limits, kv,
+                (int) Math.ceil(w.params().promptTokens() / ratio), table);
+        return planner.plan(predicted, n, cfg.gpus());
     }
 
     private static DecodeTimeTable plannerTable(RolloutConfig cfg, int[] usable, Predictions pred, int cap) {
