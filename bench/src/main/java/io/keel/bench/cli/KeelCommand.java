@@ -32,6 +32,12 @@ public final class KeelCommand implements Runnable {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        // `keel kb`'s LangChain4j logs through SLF4J and the CLI ships no backend: choose SLF4J's own
+        // no-op provider (in slf4j-api) instead of letting it warn that none was found.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         System.exit(execute(args));
     }
 
