@@ -30,10 +30,17 @@ final class Predictions {
     private double meanContext = Double.NaN;
     private double tailThreshold = Double.POSITIVE_INFINITY;
     private boolean mature;
+    /** Output tokens of the trajectories completed in this training step, and in the one before. */
+    private double[] observed;
+    private double[] previous;
+    private int observedCount;
+    private int previousCount;
 
     Predictions(Policy policy, int maxGroups, int maxTrajectories) {
         this.policy = policy;
         this.predictor = policy.isKeel() ? new RuntimePredictor(maxGroups, HISTORY_PER_GROUP, maxTrajectories, TRACKED_STEPS) : null;
+        this.observed = new double[policy.isKeel() ? maxTrajectories : 0];
+        this.previous = new double[observed.length];
     }
 
     /** A new training step over {@code workload}: every trajectory starts. */
@@ -43,6 +50,11 @@ final class Predictions {
             return;
         }
         predictor.newRollout();
+        double[] swap = previous;
+        previous = observed;
+        observed = swap;
+        previousCount = policy.history() ? observedCount : 0;
+        observedCount = 0;
         if (!policy.history()) {
             predictor.clearHistory();
             tools.clear();
@@ -182,6 +194,7 @@ final class Predictions {
             return;
         }
         predictor.complete(t);
+        observed[observedCount++] = w.totalTokens(t);
         completed++;
         totalSum += w.totalTokens(t);
         stepSum += w.steps(t);
@@ -194,6 +207,19 @@ final class Predictions {
                 sim.reprioritise(u);
             }
         }
+    }
+
+    /**
+     * The lengths to choose the instances' shape from: the output tokens the previous training
+     * step's trajectories of the same prompts really took (history, with its real tail), or this
+     * step's predictions when there is no such step or for the oracle. Per-trajectory predictions
+     * regress toward their group's mean, which flattens the tail the makespan depends on.
+     */
+    double[] shapeLengths(double[] predictions) {
+        if (policy.oracle() || previousCount == 0) {
+            return predictions;
+        }
+        return java.util.Arrays.copyOf(previous, previousCount);
     }
 
     void recordTool(double seconds) {

@@ -148,7 +148,7 @@ public final class RolloutSimulator {
         if (Double.isNaN(ratio)) {
             return uniform(cfg.gpus(), usable[usable.length - 1]); // no history: the most KV per GPU
         }
-        double[] predicted = predictions(w, pred);
+        double[] predicted = pred.shapeLengths(predictions(w, pred));
         ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
         int widest = usable[usable.length - 1];
         if (usable.length > 1) {
@@ -182,7 +182,7 @@ public final class RolloutSimulator {
             limits[d] = cfg.maxBatch();
             kv[d] = (long) (new RooflineCostModel(cfg.model(), cfg.gpu(), table.degree(d)).kvCapacityTokens() / ratio);
         }
-        int n = w.trajectories();
+        int n = predicted.length;
         ParallelismPlanner planner = new ParallelismPlanner(n, cfg.gpus(), limits, kv,
                 (int) Math.ceil(w.params().promptTokens() / ratio), table);
         return planner.plan(predicted, n, cfg.gpus());
