@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * chains (block j of {@code 4L} floats feeds chain j mod 4; the FMA latency, not the load ports,
  * bounds a single chain), fold leftover whole vectors into chain 0, add the chains as
  * {@code (c0 + c1) + (c2 + c3)}, reduce the lanes with {@link #sum}, and finish with a scalar FMA
- * tail. The two-row kernels behind {@code dot4}/{@code squaredL2x4} follow that order row by row,
- * so a scan scores a row exactly as the pairwise kernel does. The int8 dot widens bytes to shorts
+ * tail. {@code dot4}/{@code squaredL2x4} call the pairwise kernels row by row, so a scan scores a
+ * row exactly as the pairwise kernel does (a two-row kernel that loaded the query once for both
+ * rows, spilling its accumulators to keep this order, ran at a third of the speed: RESULTS.md). The int8 dot widens bytes to shorts
  * (a product of two bytes fits a short), multiplies, and widens the products to ints.
  * Stateless; allocates nothing once C2 has scalarised the vectors.
  */
@@ -69,22 +70,6 @@ final class PanamaVectorSupport implements VectorSupport {
         }
         v = v.add(v.rearrange(X2));
         return v.add(v.rearrange(X1)).lane(0);
-    }
-
-    /**
-     * {@link #sum}'s tree over {@code L} floats spilled to {@code s[off, off + L)}, bit for bit: the
-     * halving {@code s[i] += s[i + h]} for h = L/2 .. 1 leaves in {@code s[off]} the expression
-     * {@code sum} leaves in lane 0. The two-row kernels spill instead of calling {@code sum}: two
-     * reductions in one large method can exceed C2's inlining budget, and a vector passed to a
-     * call that is not inlined is boxed.
-     */
-    private static float halve(float[] s, int off) {
-        for (int h = L >> 1; h > 0; h >>= 1) {
-            for (int i = 0; i < h; i++) {
-                s[off + i] += s[off + i + h];
-            }
-        }
-        return s[off];
     }
 
     @Override
@@ -205,120 +190,18 @@ final class PanamaVectorSupport implements VectorSupport {
 
     @Override
     public void dot4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
-        dot2(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
-        dot2(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
-    }
-
-    /** {@link #dot} of the query with two rows, in its order; the query is loaded once for both. */
-    private static void dot2(float[] q, int qOff, float[] rows, int o0, int o1, int dim, float[] out, int at) {
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        if (dim >= L) {
-            FloatVector x0 = FloatVector.zero(F);
-            FloatVector x1 = FloatVector.zero(F);
-            FloatVector x2 = FloatVector.zero(F);
-            FloatVector x3 = FloatVector.zero(F);
-            FloatVector y0 = FloatVector.zero(F);
-            FloatVector y1 = FloatVector.zero(F);
-            FloatVector y2 = FloatVector.zero(F);
-            FloatVector y3 = FloatVector.zero(F);
-            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
-                x0 = q0.fma(FloatVector.fromArray(F, rows, o0 + i), x0);
-                y0 = q0.fma(FloatVector.fromArray(F, rows, o1 + i), y0);
-                FloatVector q1 = FloatVector.fromArray(F, q, qOff + i + L);
-                x1 = q1.fma(FloatVector.fromArray(F, rows, o0 + i + L), x1);
-                y1 = q1.fma(FloatVector.fromArray(F, rows, o1 + i + L), y1);
-                FloatVector q2 = FloatVector.fromArray(F, q, qOff + i + 2 * L);
-                x2 = q2.fma(FloatVector.fromArray(F, rows, o0 + i + 2 * L), x2);
-                y2 = q2.fma(FloatVector.fromArray(F, rows, o1 + i + 2 * L), y2);
-                FloatVector q3 = FloatVector.fromArray(F, q, qOff + i + 3 * L);
-                x3 = q3.fma(FloatVector.fromArray(F, rows, o0 + i + 3 * L), x3);
-                y3 = q3.fma(FloatVector.fromArray(F, rows, o1 + i + 3 * L), y3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
-                x0 = q0.fma(FloatVector.fromArray(F, rows, o0 + i), x0);
-                y0 = q0.fma(FloatVector.fromArray(F, rows, o1 + i), y0);
-            }
-            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
-            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
-            r0 = halve(out, 4);
-            r1 = halve(out, 4 + L);
-        }
-        for (; i < dim; i++) {
-            float x = q[qOff + i];
-            r0 = Math.fma(x, rows[o0 + i], r0);
-            r1 = Math.fma(x, rows[o1 + i], r1);
-        }
-        out[at] = r0;
-        out[at + 1] = r1;
+        out[0] = dot(q, qOff, rows, rowOff, dim);
+        out[1] = dot(q, qOff, rows, rowOff + stride, dim);
+        out[2] = dot(q, qOff, rows, rowOff + 2 * stride, dim);
+        out[3] = dot(q, qOff, rows, rowOff + 3 * stride, dim);
     }
 
     @Override
     public void squaredL2x4(float[] q, int qOff, float[] rows, int rowOff, int stride, int dim, float[] out) {
-        l2x2(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
-        l2x2(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
-    }
-
-    /** {@link #squaredL2} of the query to two rows, in its order (query minus row, as there). */
-    private static void l2x2(float[] q, int qOff, float[] rows, int o0, int o1, int dim, float[] out, int at) {
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        if (dim >= L) {
-            FloatVector x0 = FloatVector.zero(F);
-            FloatVector x1 = FloatVector.zero(F);
-            FloatVector x2 = FloatVector.zero(F);
-            FloatVector x3 = FloatVector.zero(F);
-            FloatVector y0 = FloatVector.zero(F);
-            FloatVector y1 = FloatVector.zero(F);
-            FloatVector y2 = FloatVector.zero(F);
-            FloatVector y3 = FloatVector.zero(F);
-            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
-                FloatVector d = q0.sub(FloatVector.fromArray(F, rows, o0 + i));
-                FloatVector e = q0.sub(FloatVector.fromArray(F, rows, o1 + i));
-                x0 = d.fma(d, x0);
-                y0 = e.fma(e, y0);
-                FloatVector q1 = FloatVector.fromArray(F, q, qOff + i + L);
-                d = q1.sub(FloatVector.fromArray(F, rows, o0 + i + L));
-                e = q1.sub(FloatVector.fromArray(F, rows, o1 + i + L));
-                x1 = d.fma(d, x1);
-                y1 = e.fma(e, y1);
-                FloatVector q2 = FloatVector.fromArray(F, q, qOff + i + 2 * L);
-                d = q2.sub(FloatVector.fromArray(F, rows, o0 + i + 2 * L));
-                e = q2.sub(FloatVector.fromArray(F, rows, o1 + i + 2 * L));
-                x2 = d.fma(d, x2);
-                y2 = e.fma(e, y2);
-                FloatVector q3 = FloatVector.fromArray(F, q, qOff + i + 3 * L);
-                d = q3.sub(FloatVector.fromArray(F, rows, o0 + i + 3 * L));
-                e = q3.sub(FloatVector.fromArray(F, rows, o1 + i + 3 * L));
-                x3 = d.fma(d, x3);
-                y3 = e.fma(e, y3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                FloatVector q0 = FloatVector.fromArray(F, q, qOff + i);
-                FloatVector d = q0.sub(FloatVector.fromArray(F, rows, o0 + i));
-                FloatVector e = q0.sub(FloatVector.fromArray(F, rows, o1 + i));
-                x0 = d.fma(d, x0);
-                y0 = e.fma(e, y0);
-            }
-            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
-            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
-            r0 = halve(out, 4);
-            r1 = halve(out, 4 + L);
-        }
-        for (; i < dim; i++) {
-            float x = q[qOff + i];
-            float d = x - rows[o0 + i];
-            float e = x - rows[o1 + i];
-            r0 = Math.fma(d, d, r0);
-            r1 = Math.fma(e, e, r1);
-        }
-        out[at] = r0;
-        out[at + 1] = r1;
+        out[0] = squaredL2(q, qOff, rows, rowOff, dim);
+        out[1] = squaredL2(q, qOff, rows, rowOff + stride, dim);
+        out[2] = squaredL2(q, qOff, rows, rowOff + 2 * stride, dim);
+        out[3] = squaredL2(q, qOff, rows, rowOff + 3 * stride, dim);
     }
 
     // ---- MemorySegment kernels: native segments here, heap segments through the float[] kernels ----
@@ -506,8 +389,10 @@ final class PanamaVectorSupport implements VectorSupport {
     @Override
     public void dot4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim, float[] out) {
         if (q.isNative() && rows.isNative()) {
-            dot2Native(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
-            dot2Native(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+            out[0] = dotNative(q, qOff, rows, rowOff, dim);
+            out[1] = dotNative(q, qOff, rows, rowOff + stride, dim);
+            out[2] = dotNative(q, qOff, rows, rowOff + 2 * stride, dim);
+            out[3] = dotNative(q, qOff, rows, rowOff + 3 * stride, dim);
             return;
         }
         float[] fq = floats(q, qOff);
@@ -519,63 +404,14 @@ final class PanamaVectorSupport implements VectorSupport {
         }
     }
 
-    private static void dot2Native(MemorySegment q, long qOff, MemorySegment rows, long o0, long o1, int dim,
-            float[] out, int at) {
-        final long v = 4L * L;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        if (dim >= L) {
-            FloatVector x0 = FloatVector.zero(F);
-            FloatVector x1 = FloatVector.zero(F);
-            FloatVector x2 = FloatVector.zero(F);
-            FloatVector x3 = FloatVector.zero(F);
-            FloatVector y0 = FloatVector.zero(F);
-            FloatVector y1 = FloatVector.zero(F);
-            FloatVector y2 = FloatVector.zero(F);
-            FloatVector y3 = FloatVector.zero(F);
-            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                long o = 4L * i;
-                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                x0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE), x0);
-                y0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE), y0);
-                FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o + v, NATIVE);
-                x1 = q1.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + v, NATIVE), x1);
-                y1 = q1.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + v, NATIVE), y1);
-                FloatVector q2 = FloatVector.fromMemorySegment(F, q, qOff + o + 2 * v, NATIVE);
-                x2 = q2.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + 2 * v, NATIVE), x2);
-                y2 = q2.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + 2 * v, NATIVE), y2);
-                FloatVector q3 = FloatVector.fromMemorySegment(F, q, qOff + o + 3 * v, NATIVE);
-                x3 = q3.fma(FloatVector.fromMemorySegment(F, rows, o0 + o + 3 * v, NATIVE), x3);
-                y3 = q3.fma(FloatVector.fromMemorySegment(F, rows, o1 + o + 3 * v, NATIVE), y3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                long o = 4L * i;
-                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                x0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE), x0);
-                y0 = q0.fma(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE), y0);
-            }
-            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
-            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
-            r0 = halve(out, 4);
-            r1 = halve(out, 4 + L);
-        }
-        for (; i < dim; i++) {
-            long o = 4L * i;
-            float x = get(q, qOff + o);
-            r0 = Math.fma(x, get(rows, o0 + o), r0);
-            r1 = Math.fma(x, get(rows, o1 + o), r1);
-        }
-        out[at] = r0;
-        out[at + 1] = r1;
-    }
-
     @Override
     public void squaredL2x4(MemorySegment q, long qOff, MemorySegment rows, long rowOff, long stride, int dim,
             float[] out) {
         if (q.isNative() && rows.isNative()) {
-            l2x2Native(q, qOff, rows, rowOff, rowOff + stride, dim, out, 0);
-            l2x2Native(q, qOff, rows, rowOff + 2 * stride, rowOff + 3 * stride, dim, out, 2);
+            out[0] = squaredL2Native(q, qOff, rows, rowOff, dim);
+            out[1] = squaredL2Native(q, qOff, rows, rowOff + stride, dim);
+            out[2] = squaredL2Native(q, qOff, rows, rowOff + 2 * stride, dim);
+            out[3] = squaredL2Native(q, qOff, rows, rowOff + 3 * stride, dim);
             return;
         }
         float[] fq = floats(q, qOff);
@@ -585,69 +421,6 @@ final class PanamaVectorSupport implements VectorSupport {
         } else {
             ScalarVectorSupport.INSTANCE.squaredL2x4(q, qOff, rows, rowOff, stride, dim, out);
         }
-    }
-
-    private static void l2x2Native(MemorySegment q, long qOff, MemorySegment rows, long o0, long o1, int dim,
-            float[] out, int at) {
-        final long v = 4L * L;
-        int i = 0;
-        float r0 = 0f;
-        float r1 = 0f;
-        if (dim >= L) {
-            FloatVector x0 = FloatVector.zero(F);
-            FloatVector x1 = FloatVector.zero(F);
-            FloatVector x2 = FloatVector.zero(F);
-            FloatVector x3 = FloatVector.zero(F);
-            FloatVector y0 = FloatVector.zero(F);
-            FloatVector y1 = FloatVector.zero(F);
-            FloatVector y2 = FloatVector.zero(F);
-            FloatVector y3 = FloatVector.zero(F);
-            for (int bound = dim & -(4 * L); i < bound; i += 4 * L) {
-                long o = 4L * i;
-                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                FloatVector d = q0.sub(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE));
-                FloatVector e = q0.sub(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE));
-                x0 = d.fma(d, x0);
-                y0 = e.fma(e, y0);
-                FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o + v, NATIVE);
-                d = q1.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + v, NATIVE));
-                e = q1.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + v, NATIVE));
-                x1 = d.fma(d, x1);
-                y1 = e.fma(e, y1);
-                FloatVector q2 = FloatVector.fromMemorySegment(F, q, qOff + o + 2 * v, NATIVE);
-                d = q2.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + 2 * v, NATIVE));
-                e = q2.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + 2 * v, NATIVE));
-                x2 = d.fma(d, x2);
-                y2 = e.fma(e, y2);
-                FloatVector q3 = FloatVector.fromMemorySegment(F, q, qOff + o + 3 * v, NATIVE);
-                d = q3.sub(FloatVector.fromMemorySegment(F, rows, o0 + o + 3 * v, NATIVE));
-                e = q3.sub(FloatVector.fromMemorySegment(F, rows, o1 + o + 3 * v, NATIVE));
-                x3 = d.fma(d, x3);
-                y3 = e.fma(e, y3);
-            }
-            for (int bound = dim & -L; i < bound; i += L) {
-                long o = 4L * i;
-                FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o, NATIVE);
-                FloatVector d = q0.sub(FloatVector.fromMemorySegment(F, rows, o0 + o, NATIVE));
-                FloatVector e = q0.sub(FloatVector.fromMemorySegment(F, rows, o1 + o, NATIVE));
-                x0 = d.fma(d, x0);
-                y0 = e.fma(e, y0);
-            }
-            x0.add(x1).add(x2.add(x3)).intoArray(out, 4);
-            y0.add(y1).add(y2.add(y3)).intoArray(out, 4 + L);
-            r0 = halve(out, 4);
-            r1 = halve(out, 4 + L);
-        }
-        for (; i < dim; i++) {
-            long o = 4L * i;
-            float x = get(q, qOff + o);
-            float d = x - get(rows, o0 + o);
-            float e = x - get(rows, o1 + o);
-            r0 = Math.fma(d, d, r0);
-            r1 = Math.fma(e, e, r1);
-        }
-        out[at] = r0;
-        out[at + 1] = r1;
     }
 
     // ---- int8 and max-abs ----
