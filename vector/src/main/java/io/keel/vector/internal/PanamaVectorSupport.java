@@ -42,6 +42,14 @@ final class PanamaVectorSupport implements VectorSupport {
     private static final VectorSpecies<Byte> B =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int BL = S.length();
+    /**
+     * Bytes widened straight to ints, a quarter of the float width (8 bytes at 256 bits): faster than
+     * widening to shorts, multiplying and widening the products (measured, RESULTS.md). Needs 256-bit
+     * vectors (no 32-bit byte species); {@code null} below, where the short path runs.
+     */
+    private static final VectorSpecies<Byte> B4 = F.vectorBitSize() >= 256
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+    private static final int IL = I.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** Reached by {@link VectorSupportProvider}'s private lookup. */
@@ -427,6 +435,9 @@ final class PanamaVectorSupport implements VectorSupport {
 
     @Override
     public int dotInt8(byte[] a, int aOff, byte[] b, int bOff, int dim) {
+        if (B4 != null) {
+            return dotInt8Wide(a, aOff, b, bOff, dim);
+        }
         int i = 0;
         int res = 0;
         if (dim >= BL) {
@@ -448,6 +459,30 @@ final class PanamaVectorSupport implements VectorSupport {
             res += a[aOff + i] * b[bOff + i];
         }
         return res;
+    }
+
+    /** {@link #dotInt8} with bytes widened to ints, two accumulators of {@code IL} ints. */
+    private static int dotInt8Wide(byte[] a, int aOff, byte[] b, int bOff, int dim) {
+        int i = 0;
+        int res = 0;
+        if (dim >= 2 * IL) {
+            IntVector acc0 = IntVector.zero(I);
+            IntVector acc1 = IntVector.zero(I);
+            for (int bound = dim & -(2 * IL); i < bound; i += 2 * IL) {
+                acc0 = acc0.add(ints(a, aOff + i).mul(ints(b, bOff + i)));
+                acc1 = acc1.add(ints(a, aOff + i + IL).mul(ints(b, bOff + i + IL)));
+            }
+            // Integer addition is associative, so any lane order gives the same sum.
+            res = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < dim; i++) {
+            res += a[aOff + i] * b[bOff + i];
+        }
+        return res;
+    }
+
+    private static IntVector ints(byte[] a, int off) {
+        return (IntVector) ByteVector.fromArray(B4, a, off).convertShape(VectorOperators.B2I, I, 0);
     }
 
     @Override
