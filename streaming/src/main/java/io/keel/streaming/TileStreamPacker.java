@@ -68,6 +68,10 @@ public final class TileStreamPacker implements AutoCloseable {
     private final long[] taskBytes;
     private final int[] taskDests;
     private final int[] taskTileStart;
+    // Per-call figures of collectStreams.
+    private int forwarders;
+    private int maxHop;
+    private long destsPerPiece;
 
     /**
      * A packer for plans of up to {@code maxRanks} ranks, {@code maxTrees} trees and
@@ -165,32 +169,9 @@ public final class TileStreamPacker implements AutoCloseable {
         }
         final long s = plan.stateBytes();
         final long chunksLong = (s + chunkBytes - 1) / chunkBytes;
-        final long tilesPerState = (s + tileBytes - 1) / tileBytes;
-
-        // Streams of this sender, and a flag range per forwarding target of the whole plan.
-        int streams = 0;
-        int forwarders = 0;
-        int maxHop = 0;
-        long destsPerPiece = 0;
-        for (int t = 0, at = 0; t < trees; t++) {
-            int k = plan.targetCount(t);
-            if (sender < 0 || plan.source(t) == sender) {
-                destsPerPiece += plan.stageOneCount(t);
-                streams = addStream(streams, t, -1, 1, at, plan.source(t));
-            }
-            for (int j = 0; j < k; j++) {
-                int kids = plan.childCount(t, j);
-                flagBase[at + j] = kids > 0 ? forwarders++ : -1;
-                if (kids > 0 && (sender < 0 || plan.target(t, j) == sender)) {
-                    destsPerPiece += kids;
-                    streams = addStream(streams, t, j, plan.hops(t, j) + 1, at, plan.target(t, j));
-                }
-                maxHop = Math.max(maxHop, plan.hops(t, j));
-            }
-            at += k;
-        }
+        final int streams = collectStreams(plan, trees, sender);
         long flagSlots = forwarders * chunksLong;
-        long tileTotal = streams * tilesPerState;
+        long tileTotal = streams * ((s + tileBytes - 1) / tileBytes);
         if (flagSlots > Integer.MAX_VALUE || tileTotal > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("plan needs " + tileTotal + " tiles and " + flagSlots
                     + " flags; each must be < 2^31 (stateBytes was " + s + ")");
@@ -198,70 +179,114 @@ public final class TileStreamPacker implements AutoCloseable {
         final int chunks = (int) chunksLong;
         final int perPiece = (chunks + maxPieces - 1) / maxPieces;
         final int pieces = (chunks + perPiece - 1) / perPiece;
-        final long pieceBytes = perPiece * chunkBytes;
         final int taskCount = streams * pieces;
         final int destCount = (int) (destsPerPiece * pieces);
-        final long destBase = destinationOffset(taskCount);
         final long prefixBase = tileOffsetsOffset(taskCount, destCount);
         final long channelBase = channelOffset(taskCount, destCount);
 
         sortByHop(streams, maxHop + 1, ranks);
+        long total = writeTasks(plan, pieces, perPiece, chunks, destinationOffset(taskCount));
+        int tiles = taskTileStart[taskCount];
+        for (int i = 0; i <= taskCount; i++) {
+            seg.set(INT, prefixBase + 4L * i, taskTileStart[i]);
+        }
+        // The prefix may end 4 bytes short of the 8-aligned channel ranges: zero the gap.
+        for (long gap = prefixBase + 4L * (taskCount + 1); gap < channelBase; gap += 4) {
+            seg.set(INT, gap, 0);
+        }
+        partition(channelBase, taskCount, tiles, total, channels);
+        view.tileOffsetsOffset = prefixBase;
+        view.channelOffset = channelBase;
+        int sourceStreams = hopStart[2] - hopStart[1];
+        writeHeader(taskCount, tiles, destCount, (int) flagSlots, channels, (streams - sourceStreams) * pieces, total);
+        return view;
+    }
 
+    /**
+     * Collects the streams {@code sender} sends (all when -1): one per tree from its source, one
+     * per forwarding target; numbers a flag range per forwarding target of the whole plan (so all
+     * ranks' tables agree) and sets {@link #forwarders}, {@link #maxHop}, {@link #destsPerPiece}.
+     * Writes scratch only. Returns the stream count.
+     */
+    private int collectStreams(RelayPlan plan, int trees, int sender) {
+        int streams = 0;
+        int fwd = 0;
+        int deepest = 0;
+        long dests = 0;
+        for (int t = 0, at = 0; t < trees; t++) {
+            int k = plan.targetCount(t);
+            if (sender < 0 || plan.source(t) == sender) {
+                dests += plan.stageOneCount(t);
+                streams = addStream(streams, t, -1, 1, at, plan.source(t));
+            }
+            for (int j = 0; j < k; j++) {
+                int kids = plan.childCount(t, j);
+                flagBase[at + j] = kids > 0 ? fwd++ : -1;
+                if (kids > 0 && (sender < 0 || plan.target(t, j) == sender)) {
+                    dests += kids;
+                    streams = addStream(streams, t, j, plan.hops(t, j) + 1, at, plan.target(t, j));
+                }
+                deepest = Math.max(deepest, plan.hops(t, j));
+            }
+            at += k;
+        }
+        forwarders = fwd;
+        maxHop = deepest;
+        destsPerPiece = dests;
+        return streams;
+    }
+
+    /**
+     * Writes the task and destination records in claim order: round {@code r} holds, hop by hop,
+     * the stage-{@code h} tasks of piece {@code r - h + 1} (see the class comment). Returns the
+     * bytes written over all destinations; {@link #taskTileStart} ends up as the tile prefix.
+     */
+    private long writeTasks(RelayPlan plan, int pieces, int perPiece, int chunks, long destBase) {
+        final long s = plan.stateBytes();
+        final long pieceBytes = perPiece * chunkBytes;
         int task = 0;
         int dest = 0;
-        int tile = 0;
         long total = 0;
-        int forwarded = 0;
+        taskTileStart[0] = 0;
         for (int round = 0; round < pieces + maxHop; round++) {
-            for (int h = 1; h <= maxHop + 1 && h <= round + 1; h++) {
+            for (int h = Math.max(1, round - pieces + 2); h <= maxHop && h <= round + 1; h++) {
                 int p = round - h + 1;
-                if (p >= pieces) {
-                    continue;
-                }
                 long off = p * pieceBytes;
                 long bytes = Math.min(s, off + pieceBytes) - off;
-                int firstChunk = p * perPiece;
                 for (int i = hopStart[h], end = hopStart[h + 1]; i < end; i++) {
-                    int x = order[i];
-                    int t = streamTree[x];
-                    int j = streamNode[x];
-                    int at = streamAt[x];
-                    int d;
-                    int first;
-                    if (j < 0) {
-                        d = plan.stageOneCount(t);
-                        first = 0;
-                        writeTask(task, plan.source(t), plan.sourceOffset(t) + off, bytes, destBase, dest, d, -1, 1,
-                                plan.expert(t), tile);
-                    } else {
-                        d = plan.childCount(t, j);
-                        first = plan.childStart(t, j);
-                        writeTask(task, plan.target(t, j), plan.targetOffset(t, j) + off, bytes, destBase, dest, d,
-                                flagBase[at + j] * chunks + firstChunk, h, plan.expert(t), tile);
-                        forwarded++;
-                    }
-                    for (int c = first, cEnd = first + d; c < cEnd; c++) {
-                        int ready = flagBase[at + c] < 0 ? -1 : flagBase[at + c] * chunks + firstChunk;
-                        writeDestination(destBase, dest++, plan.target(t, c), ready, plan.targetOffset(t, c) + off);
-                    }
+                    int d = writeStreamTask(plan, order[i], h, off, bytes, p * perPiece, chunks, destBase, task, dest);
                     total += bytes * d;
-                    tile += taskTileStart[task + 1] - taskTileStart[task];
+                    dest += d;
                     task++;
                 }
             }
         }
-        for (int i = 0; i <= task; i++) {
-            seg.set(INT, prefixBase + 4L * i, taskTileStart[i]);
+        return total;
+    }
+
+    /** Writes stream {@code x}'s task of one piece (stage {@code h}) and its destinations; returns their count. */
+    private int writeStreamTask(RelayPlan plan, int x, int h, long off, long bytes, int firstChunk, int chunks,
+                                long destBase, int task, int dest) {
+        final int t = streamTree[x];
+        final int j = streamNode[x];
+        final int at = streamAt[x];
+        final int d;
+        final int first;
+        if (j < 0) {
+            d = plan.stageOneCount(t);
+            first = 0;
+            writeTask(task, plan.source(t), plan.sourceOffset(t) + off, bytes, dest, d, -1, 1, plan.expert(t));
+        } else {
+            d = plan.childCount(t, j);
+            first = plan.childStart(t, j);
+            writeTask(task, plan.target(t, j), plan.targetOffset(t, j) + off, bytes, dest, d,
+                    flagBase[at + j] * chunks + firstChunk, h, plan.expert(t));
         }
-        // The prefix may end 4 bytes short of the 8-aligned channel ranges: zero the gap.
-        for (long gap = prefixBase + 4L * (task + 1); gap < channelBase; gap += 4) {
-            seg.set(INT, gap, 0);
+        for (int c = first, end = first + d, out = dest; c < end; c++, out++) {
+            int ready = flagBase[at + c] < 0 ? -1 : flagBase[at + c] * chunks + firstChunk;
+            writeDestination(destBase, out, plan.target(t, c), ready, plan.targetOffset(t, c) + off);
         }
-        partition(channelBase, task, tile, total, channels);
-        view.tileOffsetsOffset = prefixBase;
-        view.channelOffset = channelBase;
-        writeHeader(task, tile, dest, (int) flagSlots, channels, forwarded, total);
-        return view;
+        return d;
     }
 
     private int addStream(int i, int tree, int node, int hop, int at, int rank) {
@@ -339,8 +364,9 @@ public final class TileStreamPacker implements AutoCloseable {
         }
     }
 
-    private void writeTask(int i, int sourceRank, long sourceOffset, long bytes, long destBase, int firstDest, int dests,
-                           int waitSlot, int stage, int expert, int tileStart) {
+    private void writeTask(int i, int sourceRank, long sourceOffset, long bytes, int firstDest, int dests,
+                           int waitSlot, int stage, int expert) {
+        final int tileStart = taskTileStart[i];
         long at = HEADER_LENGTH + (long) i * TASK_LENGTH;
         int tiles = (int) ((bytes + tileBytes - 1) / tileBytes);
         seg.set(INT, at + TASK_SOURCE_RANK_OFFSET, sourceRank);
