@@ -21,8 +21,8 @@ import static io.keel.streaming.TileTaskDescriptor.LONG;
  */
 public final class TileStream {
     private final MemorySegment segment;
-    private final long tileOffsetsOffset;
-    private final long channelOffset;
+    long tileOffsetsOffset;
+    long channelOffset;
     int tasks;
     int tiles;
     int stageTwoTasks;
@@ -32,18 +32,22 @@ public final class TileStream {
     long totalBytes;
     long maxChannelBytes;
 
-    TileStream(MemorySegment segment, long tileOffsetsOffset, long channelOffset) {
+    TileStream(MemorySegment segment) {
         this.segment = segment;
-        this.tileOffsetsOffset = tileOffsetsOffset;
-        this.channelOffset = channelOffset;
+        this.tileOffsetsOffset = TileTaskDescriptor.tileOffsetsOffset(0, 0);
+        this.channelOffset = TileTaskDescriptor.channelOffset(0, 0);
     }
 
-    /** The whole table segment; {@link #byteSize()} bytes of it are used by this call. */
+    /** The whole table segment; its first {@link #byteSize()} bytes are this call's table. */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** Bytes of the segment a copy to the device needs (up to the end of the channel ranges). */
+    /**
+     * Bytes of the segment a copy to the device needs: the regions sit back to back for this
+     * call's counts, up to the end of the channel ranges, and every one of these bytes is written
+     * by the call (equal plans give equal bytes, whatever was packed before).
+     */
     public long byteSize() {
         return channelOffset + (long) channels * CHANNEL_LENGTH;
     }
@@ -58,7 +62,7 @@ public final class TileStream {
         return tiles;
     }
 
-    /** Tasks a relay forwards (stage 2). */
+    /** Tasks a forwarding target sends (hop 2 and deeper). */
     public int stageTwoTaskCount() {
         return stageTwoTasks;
     }

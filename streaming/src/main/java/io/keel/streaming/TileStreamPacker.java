@@ -13,15 +13,19 @@ import static io.keel.streaming.TileTaskDescriptor.*;
  * semantics in {@link TileTaskDescriptor}), in an off-heap segment allocated at construction.
  *
  * <p>Each tree's state is cut into at most {@code maxPieces} pieces aligned to relay chunks.
- * A stage-1 task copies one piece from the source to the source's children (relays signal a
- * flag per chunk); a stage-2 task copies the same piece from a relay to its leaves, waiting per
- * chunk on the relay's flags. Claim order: the pieces of all trees round-robin (piece 0 of
- * every tree, then piece 1, ...), the trees of one round ordered so that consecutive tasks come
- * from different source ranks (each rank's first tree, then each rank's second, ...), and the
- * stage-2 pieces of round {@code p} after the stage-1 pieces of round {@code p + 1}, so relays
- * forward while sources still send and every flag a tile waits for belongs to a lower tile. The
- * static channel ranges cut the claim order into {@code channels} contiguous runs of nearly equal
- * bytes (to one tile). Work is O(tasks + channels + ranks): no loop runs over tiles.
+ * Trees may have any depth. A hop-1 task copies one piece from the source to the source's
+ * children; a hop-{@code h} task ({@code h >= 2}) copies the same piece from a forwarding target
+ * to its children, waiting per chunk on the flags its own parent's task sets on it. Every
+ * destination that forwards has its flags set per chunk. Claim order: rounds; round {@code r}
+ * holds, for {@code h = 1, 2, ...}, the hop-{@code h} tasks of piece {@code r - h + 1}, so a
+ * forwarder's piece {@code p} comes one round after its parent's, forwarders work while sources
+ * still send, and every flag a tile waits for belongs to a lower tile. Within one hop of a round
+ * the tasks are ordered so that consecutive tasks come from different sender ranks (each rank's
+ * first task, then each rank's second, ...). The static channel ranges cut the claim order into
+ * {@code channels} contiguous runs of nearly equal bytes (to one tile). The regions of the table
+ * sit back to back for the call's counts, so every byte of {@link TileStream#byteSize()} is
+ * written by every call: the same plan gives the same bytes whatever the packer packed before.
+ * Work is O(tasks + channels + ranks + transfers): no loop runs over tiles.
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates scratch arrays and
  * the segment ({@link TileTaskDescriptor#segmentLength}) from a shared arena, freed by
@@ -44,19 +48,18 @@ public final class TileStreamPacker implements AutoCloseable {
     private final int tilesPerChunk;
     private final long chunkBytes;
     private final int maxTasks;
-    private final long destinationsBase;
-    private final long prefixBase;
-    private final long channelBase;
     private final Arena arena;
     private final MemorySegment seg;
     private final TileStream view;
 
-    private final int[] relayBefore;
-    private final int[] s1Tree;
-    private final int[] s1Order;
-    private final int[] s2Tree;
-    private final int[] s2Relay;
-    private final int[] s2Order;
+    // Streams (one per sender of a tree: the source, and every forwarding target), by hop.
+    private final int[] flagBase;
+    private final int[] streamTree;
+    private final int[] streamNode;
+    private final int[] streamHop;
+    private final int[] streamAt;
+    private final int[] hopStart;
+    private final int[] order;
     private final int[] streamRank;
     private final int[] byRank;
     private final int[] rankStart;
@@ -65,6 +68,10 @@ public final class TileStreamPacker implements AutoCloseable {
     private final long[] taskBytes;
     private final int[] taskDests;
     private final int[] taskTileStart;
+    // Per-call figures of collectStreams.
+    private int forwarders;
+    private int maxHop;
+    private long destsPerPiece;
 
     /**
      * A packer for plans of up to {@code maxRanks} ranks, {@code maxTrees} trees and
@@ -90,20 +97,19 @@ public final class TileStreamPacker implements AutoCloseable {
             throw new IllegalArgumentException("(maxTrees + maxTransfers) x maxPieces must be < 2^31, was " + tasks);
         }
         this.maxTasks = (int) tasks;
-        this.destinationsBase = destinationOffset(maxTasks);
-        this.prefixBase = tileOffsetsOffset(maxTasks, (int) dests);
-        this.channelBase = channelOffset(maxTasks, (int) dests);
         this.arena = Arena.ofShared();
         this.seg = arena.allocate(segmentLength(maxTasks, (int) dests, maxChannels), 64);
-        this.view = new TileStream(seg, prefixBase, channelBase);
-        relayBefore = new int[maxTrees + 1];
-        s1Tree = new int[maxTrees];
-        s1Order = new int[maxTrees];
-        s2Tree = new int[maxTransfers];
-        s2Relay = new int[maxTransfers];
-        s2Order = new int[maxTransfers];
-        streamRank = new int[Math.max(maxTrees, maxTransfers)];
-        byRank = new int[Math.max(maxTrees, maxTransfers)];
+        this.view = new TileStream(seg);
+        int streams = maxTrees + maxTransfers;
+        flagBase = new int[maxTransfers];
+        streamTree = new int[streams];
+        streamNode = new int[streams];
+        streamHop = new int[streams];
+        streamAt = new int[streams];
+        hopStart = new int[maxTransfers + 3];
+        order = new int[streams];
+        streamRank = new int[streams];
+        byRank = new int[streams];
         rankStart = new int[maxRanks + 1];
         rankCount = new int[maxRanks];
         active = new int[maxRanks];
@@ -111,6 +117,8 @@ public final class TileStreamPacker implements AutoCloseable {
         taskDests = new int[maxTasks];
         taskTileStart = new int[maxTasks + 1];
         writeHeader(0, 0, 0, 0, 0, 0, 0);
+        seg.set(INT, tileOffsetsOffset(0, 0), 0);
+        seg.set(INT, tileOffsetsOffset(0, 0) + 4, 0);
     }
 
     /** A packer with 32 KiB tiles, chunks of 8 tiles and up to 8 pieces per state. */
@@ -161,26 +169,9 @@ public final class TileStreamPacker implements AutoCloseable {
         }
         final long s = plan.stateBytes();
         final long chunksLong = (s + chunkBytes - 1) / chunkBytes;
-        final long tilesPerState = (s + tileBytes - 1) / tileBytes;
-
-        int n1 = 0;
-        int n2 = 0;
-        relayBefore[0] = 0;
-        for (int t = 0; t < trees; t++) {
-            if (sender < 0 || plan.source(t) == sender) {
-                s1Tree[n1++] = t;
-            }
-            int relays = plan.relayCount(t);
-            for (int j = 0; j < relays; j++) {
-                if (sender < 0 || plan.target(t, j) == sender) {
-                    s2Tree[n2] = t;
-                    s2Relay[n2++] = j;
-                }
-            }
-            relayBefore[t + 1] = relayBefore[t] + relays;
-        }
-        long flagSlots = relayBefore[trees] * chunksLong;
-        long tileTotal = (long) (n1 + n2) * tilesPerState;
+        final int streams = collectStreams(plan, trees, sender);
+        long flagSlots = forwarders * chunksLong;
+        long tileTotal = streams * ((s + tileBytes - 1) / tileBytes);
         if (flagSlots > Integer.MAX_VALUE || tileTotal > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("plan needs " + tileTotal + " tiles and " + flagSlots
                     + " flags; each must be < 2^31 (stateBytes was " + s + ")");
@@ -188,77 +179,163 @@ public final class TileStreamPacker implements AutoCloseable {
         final int chunks = (int) chunksLong;
         final int perPiece = (chunks + maxPieces - 1) / maxPieces;
         final int pieces = (chunks + perPiece - 1) / perPiece;
-        final long pieceBytes = perPiece * chunkBytes;
+        final int taskCount = streams * pieces;
+        final int destCount = (int) (destsPerPiece * pieces);
+        final long prefixBase = tileOffsetsOffset(taskCount, destCount);
+        final long channelBase = channelOffset(taskCount, destCount);
 
-        for (int i = 0; i < n1; i++) {
-            streamRank[i] = plan.source(s1Tree[i]);
-        }
-        interleave(n1, ranks, s1Order);
-        for (int i = 0; i < n2; i++) {
-            streamRank[i] = plan.target(s2Tree[i], s2Relay[i]);
-        }
-        interleave(n2, ranks, s2Order);
-
-        int task = 0;
-        int dest = 0;
-        int tile = 0;
-        long total = 0;
-        for (int round = 0; round <= pieces; round++) {
-            if (round < pieces) {
-                long off = round * pieceBytes;
-                long bytes = Math.min(s, off + pieceBytes) - off;
-                int firstChunk = round * perPiece;
-                for (int i = 0; i < n1; i++) {
-                    int t = s1Tree[s1Order[i]];
-                    int d = plan.stageOneCount(t);
-                    writeTask(task, plan.source(t), plan.sourceOffset(t) + off, bytes, dest, d, -1, 1, plan.expert(t), tile);
-                    int relays = plan.relayCount(t);
-                    for (int j = 0; j < d; j++) {
-                        int ready = j < relays ? (relayBefore[t] + j) * chunks + firstChunk : -1;
-                        writeDestination(dest++, plan.target(t, j), ready, plan.targetOffset(t, j) + off);
-                    }
-                    total += bytes * d;
-                    tile += taskTileStart[task + 1] - taskTileStart[task];
-                    task++;
-                }
-            }
-            if (round >= 1) {
-                int p = round - 1;
-                long off = p * pieceBytes;
-                long bytes = Math.min(s, off + pieceBytes) - off;
-                int firstChunk = p * perPiece;
-                for (int i = 0; i < n2; i++) {
-                    int t = s2Tree[s2Order[i]];
-                    int j = s2Relay[s2Order[i]];
-                    int d = plan.childCount(t, j);
-                    int wait = (relayBefore[t] + j) * chunks + firstChunk;
-                    writeTask(task, plan.target(t, j), plan.targetOffset(t, j) + off, bytes, dest, d, wait, 2,
-                            plan.expert(t), tile);
-                    for (int c = plan.childStart(t, j), end = c + d; c < end; c++) {
-                        writeDestination(dest++, plan.target(t, c), -1, plan.targetOffset(t, c) + off);
-                    }
-                    total += bytes * d;
-                    tile += taskTileStart[task + 1] - taskTileStart[task];
-                    task++;
-                }
-            }
-        }
-        for (int i = 0; i <= task; i++) {
+        sortByHop(streams, maxHop + 1, ranks);
+        long total = writeTasks(plan, pieces, perPiece, chunks, destinationOffset(taskCount));
+        int tiles = taskTileStart[taskCount];
+        for (int i = 0; i <= taskCount; i++) {
             seg.set(INT, prefixBase + 4L * i, taskTileStart[i]);
         }
-        partition(task, tile, total, channels);
-        writeHeader(task, tile, dest, (int) flagSlots, channels, n2 * pieces, total);
+        // The prefix may end 4 bytes short of the 8-aligned channel ranges: zero the gap.
+        for (long gap = prefixBase + 4L * (taskCount + 1); gap < channelBase; gap += 4) {
+            seg.set(INT, gap, 0);
+        }
+        partition(channelBase, taskCount, tiles, total, channels);
+        view.tileOffsetsOffset = prefixBase;
+        view.channelOffset = channelBase;
+        int sourceStreams = hopStart[2] - hopStart[1];
+        writeHeader(taskCount, tiles, destCount, (int) flagSlots, channels, (streams - sourceStreams) * pieces, total);
         return view;
     }
 
     /**
-     * Orders {@code n} streams (source rank in {@link #streamRank}) so that each rank's first
-     * stream comes before any rank's second, ranks ascending within a round. O(n + ranks).
+     * Collects the streams {@code sender} sends (all when -1): one per tree from its source, one
+     * per forwarding target; numbers a flag range per forwarding target of the whole plan (so all
+     * ranks' tables agree) and sets {@link #forwarders}, {@link #maxHop}, {@link #destsPerPiece}.
+     * Writes scratch only. Returns the stream count.
      */
-    private void interleave(int n, int ranks, int[] order) {
+    private int collectStreams(RelayPlan plan, int trees, int sender) {
+        int streams = 0;
+        int fwd = 0;
+        int deepest = 0;
+        long dests = 0;
+        for (int t = 0, at = 0; t < trees; t++) {
+            int k = plan.targetCount(t);
+            if (sender < 0 || plan.source(t) == sender) {
+                dests += plan.stageOneCount(t);
+                streams = addStream(streams, t, -1, 1, at, plan.source(t));
+            }
+            for (int j = 0; j < k; j++) {
+                int kids = plan.childCount(t, j);
+                flagBase[at + j] = kids > 0 ? fwd++ : -1;
+                if (kids > 0 && (sender < 0 || plan.target(t, j) == sender)) {
+                    dests += kids;
+                    streams = addStream(streams, t, j, plan.hops(t, j) + 1, at, plan.target(t, j));
+                }
+                deepest = Math.max(deepest, plan.hops(t, j));
+            }
+            at += k;
+        }
+        forwarders = fwd;
+        maxHop = deepest;
+        destsPerPiece = dests;
+        return streams;
+    }
+
+    /**
+     * Writes the task and destination records in claim order: round {@code r} holds, hop by hop,
+     * the stage-{@code h} tasks of piece {@code r - h + 1} (see the class comment). Returns the
+     * bytes written over all destinations; {@link #taskTileStart} ends up as the tile prefix.
+     */
+    private long writeTasks(RelayPlan plan, int pieces, int perPiece, int chunks, long destBase) {
+        final long s = plan.stateBytes();
+        final long pieceBytes = perPiece * chunkBytes;
+        int task = 0;
+        int dest = 0;
+        long total = 0;
+        taskTileStart[0] = 0;
+        for (int round = 0; round < pieces + maxHop; round++) {
+            for (int h = Math.max(1, round - pieces + 2); h <= maxHop && h <= round + 1; h++) {
+                int p = round - h + 1;
+                long off = p * pieceBytes;
+                long bytes = Math.min(s, off + pieceBytes) - off;
+                for (int i = hopStart[h], end = hopStart[h + 1]; i < end; i++) {
+                    int d = writeStreamTask(plan, order[i], h, off, bytes, p * perPiece, chunks, destBase, task, dest);
+                    total += bytes * d;
+                    dest += d;
+                    task++;
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Writes stream {@code x}'s task of one piece (stage {@code h}) and its destinations; returns their count. */
+    private int writeStreamTask(RelayPlan plan, int x, int h, long off, long bytes, int firstChunk, int chunks,
+                                long destBase, int task, int dest) {
+        final int t = streamTree[x];
+        final int j = streamNode[x];
+        final int at = streamAt[x];
+        final int d;
+        final int first;
+        if (j < 0) {
+            d = plan.stageOneCount(t);
+            first = 0;
+            writeTask(task, plan.source(t), plan.sourceOffset(t) + off, bytes, dest, d, -1, 1, plan.expert(t));
+        } else {
+            d = plan.childCount(t, j);
+            first = plan.childStart(t, j);
+            writeTask(task, plan.target(t, j), plan.targetOffset(t, j) + off, bytes, dest, d,
+                    flagBase[at + j] * chunks + firstChunk, h, plan.expert(t));
+        }
+        for (int c = first, end = first + d, out = dest; c < end; c++, out++) {
+            int ready = flagBase[at + c] < 0 ? -1 : flagBase[at + c] * chunks + firstChunk;
+            writeDestination(destBase, out, plan.target(t, c), ready, plan.targetOffset(t, c) + off);
+        }
+        return d;
+    }
+
+    private int addStream(int i, int tree, int node, int hop, int at, int rank) {
+        streamTree[i] = tree;
+        streamNode[i] = node;
+        streamHop[i] = hop;
+        streamAt[i] = at;
+        streamRank[i] = rank;
+        return i + 1;
+    }
+
+    /**
+     * Fills {@link #order} with the streams grouped by hop ({@code hopStart[h] .. hopStart[h + 1]}),
+     * each hop's streams interleaved over sender ranks. O(streams + hops x ranks).
+     */
+    private void sortByHop(int streams, int hops, int ranks) {
+        java.util.Arrays.fill(hopStart, 0, hops + 2, 0);
+        for (int i = 0; i < streams; i++) {
+            hopStart[streamHop[i] + 1]++;
+        }
+        for (int h = 1; h <= hops + 1; h++) {
+            hopStart[h] += hopStart[h - 1];
+        }
+        // hopStart[h] is the next free place of hop h while filling (stable), then shifts to its start.
+        for (int i = 0; i < streams; i++) {
+            order[hopStart[streamHop[i]]++] = i;
+        }
+        for (int h = hops + 1; h > 0; h--) {
+            hopStart[h] = hopStart[h - 1];
+        }
+        hopStart[0] = 0;
+        hopStart[1] = 0;
+        for (int h = 1; h <= hops; h++) {
+            interleave(hopStart[h], hopStart[h + 1] - hopStart[h], ranks);
+        }
+    }
+
+    /**
+     * Reorders {@code order[from .. from + n)} so that each sender rank's first stream comes before
+     * any rank's second, ranks ascending within a round, streams of one rank in their order.
+     * O(n + ranks).
+     */
+    private void interleave(int from, int n, int ranks) {
+        if (n <= 1) {
+            return;
+        }
         java.util.Arrays.fill(rankCount, 0, ranks, 0);
         for (int i = 0; i < n; i++) {
-            rankCount[streamRank[i]]++;
+            rankCount[streamRank[order[from + i]]]++;
         }
         rankStart[0] = 0;
         int live = 0;
@@ -269,10 +346,11 @@ public final class TileStreamPacker implements AutoCloseable {
             }
         }
         for (int i = 0; i < n; i++) {
-            byRank[rankStart[streamRank[i]]++] = i;
+            int x = order[from + i];
+            byRank[rankStart[streamRank[x]]++] = x;
         }
         // rankStart[r] now ends rank r's run: its start is rankStart[r] - rankCount[r].
-        int out = 0;
+        int out = from;
         for (int ordinal = 0; live > 0; ordinal++) {
             int keep = 0;
             for (int a = 0; a < live; a++) {
@@ -287,7 +365,8 @@ public final class TileStreamPacker implements AutoCloseable {
     }
 
     private void writeTask(int i, int sourceRank, long sourceOffset, long bytes, int firstDest, int dests,
-                           int waitSlot, int stage, int expert, int tileStart) {
+                           int waitSlot, int stage, int expert) {
+        final int tileStart = taskTileStart[i];
         long at = HEADER_LENGTH + (long) i * TASK_LENGTH;
         int tiles = (int) ((bytes + tileBytes - 1) / tileBytes);
         seg.set(INT, at + TASK_SOURCE_RANK_OFFSET, sourceRank);
@@ -306,8 +385,8 @@ public final class TileStreamPacker implements AutoCloseable {
         taskTileStart[i + 1] = tileStart + tiles;
     }
 
-    private void writeDestination(int i, int rank, int readySlot, long offset) {
-        long at = destinationsBase + (long) i * DESTINATION_LENGTH;
+    private void writeDestination(long destBase, int i, int rank, int readySlot, long offset) {
+        long at = destBase + (long) i * DESTINATION_LENGTH;
         seg.set(INT, at + DESTINATION_RANK_OFFSET, rank);
         seg.set(INT, at + DESTINATION_READY_FLAG_SLOT_OFFSET, readySlot);
         seg.set(LONG, at + DESTINATION_BUFFER_OFFSET, offset);
@@ -317,7 +396,7 @@ public final class TileStreamPacker implements AutoCloseable {
      * Cuts the claim order into contiguous channel ranges: channel {@code c} ends at the first
      * tile boundary where the bytes written so far reach {@code total * (c + 1) / channels}.
      */
-    private void partition(int tasks, int tiles, long total, int channels) {
+    private void partition(long channelBase, int tasks, int tiles, long total, int channels) {
         long acc = 0;
         long prevCut = 0;
         int prevTile = 0;
@@ -336,7 +415,7 @@ public final class TileStreamPacker implements AutoCloseable {
                 int cutTile = taskTileStart[i] + k;
                 long cutBytes = acc + Math.min(k * unit, w);
                 max = Math.max(max, cutBytes - prevCut);
-                writeChannel(c, prevTile, cutTile, cutBytes - prevCut);
+                writeChannel(channelBase, c, prevTile, cutTile, cutBytes - prevCut);
                 prevTile = cutTile;
                 prevCut = cutBytes;
                 c++;
@@ -347,14 +426,14 @@ public final class TileStreamPacker implements AutoCloseable {
             long end = c == channels - 1 ? total : prevCut;
             int endTile = c == channels - 1 ? tiles : prevTile;
             max = Math.max(max, end - prevCut);
-            writeChannel(c, prevTile, endTile, end - prevCut);
+            writeChannel(channelBase, c, prevTile, endTile, end - prevCut);
             prevTile = endTile;
             prevCut = end;
         }
         view.maxChannelBytes = max;
     }
 
-    private void writeChannel(int c, int first, int end, long bytes) {
+    private void writeChannel(long channelBase, int c, int first, int end, long bytes) {
         long at = channelBase + (long) c * CHANNEL_LENGTH;
         seg.set(INT, at + CHANNEL_FIRST_TILE_OFFSET, first);
         seg.set(INT, at + CHANNEL_END_TILE_OFFSET, end);
@@ -373,9 +452,9 @@ public final class TileStreamPacker implements AutoCloseable {
         seg.set(INT, CHANNEL_COUNT_OFFSET, channels);
         seg.set(INT, STAGE_TWO_TASK_COUNT_OFFSET, stageTwo);
         seg.set(LONG, TASK_TABLE_OFFSET_OFFSET, HEADER_LENGTH);
-        seg.set(LONG, DESTINATION_OFFSET_OFFSET, destinationsBase);
-        seg.set(LONG, TILE_OFFSETS_OFFSET_OFFSET, prefixBase);
-        seg.set(LONG, CHANNEL_OFFSET_OFFSET, channelBase);
+        seg.set(LONG, DESTINATION_OFFSET_OFFSET, destinationOffset(tasks));
+        seg.set(LONG, TILE_OFFSETS_OFFSET_OFFSET, tileOffsetsOffset(tasks, dests));
+        seg.set(LONG, CHANNEL_OFFSET_OFFSET, channelOffset(tasks, dests));
         seg.set(LONG, TOTAL_BYTES_OFFSET, total);
         seg.set(LONG, TOTAL_BYTES_OFFSET + 8, 0);
         seg.set(LONG, TOTAL_BYTES_OFFSET + 16, 0);

@@ -6,7 +6,13 @@ import java.nio.ByteOrder;
 /**
  * Binary layout of a tile-stream task table, the input of a persistent copy kernel. All values
  * are little-endian; every region starts at a multiple of 8 bytes from the segment's base. The
- * table lives in one off-heap segment written by {@link TileStreamPacker}.
+ * table lives in one off-heap segment written by {@link TileStreamPacker}. The regions sit back
+ * to back for the table's own counts (T tasks, D destinations, C channels: the offsets are
+ * {@link #destinationOffset(int) destinationOffset(T)}, {@link #tileOffsetsOffset(int, int)
+ * tileOffsetsOffset(T, D)}, {@link #channelOffset(int, int) channelOffset(T, D)}, also written in
+ * the header), and every byte up to the end of the channel ranges is written by each pack, the
+ * up to 4 alignment bytes after the tile offsets and the reserved fields as zeros: equal plans give
+ * byte-identical tables.
  *
  * <pre>
  *   0                HEADER_LENGTH
@@ -20,7 +26,7 @@ import java.nio.ByteOrder;
  *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *   +---------------------------------------------------------------+
  *   |                     magic 'KTS1' (0x3153544B)                 |  0
- *   |                     version (1)                               |  4
+ *   |                     version (2)                               |  4
  *   |                     taskCount T                               |  8
  *   |                     tileCount                                 | 12
  *   |                     tileBytes                                 | 16
@@ -28,13 +34,13 @@ import java.nio.ByteOrder;
  *   |                     destinationCount                          | 24
  *   |                     flagSlotCount                             | 28
  *   |                     channelCount C                            | 32
- *   |                     stageTwoTaskCount                         | 36
+ *   |                     forwardedTaskCount (stage >= 2)           | 36
  *   |                     taskTableOffset (long)                    | 40
  *   |                     destinationOffset (long)                  | 48
  *   |                     tileOffsetsOffset (long)                  | 56
  *   |                     channelOffset (long)                      | 64
  *   |                     totalBytes (long): sum of byteCount x destinations | 72
- *   |                     reserved (16 bytes)                       | 80
+ *   |                     reserved (16 bytes, zero)                 | 80
  *   +---------------------------------------------------------------+
  *
  * Task record (TASK_LENGTH = 48 bytes), T of them in claim order
@@ -45,10 +51,10 @@ import java.nio.ByteOrder;
  *   |                     byteCount (long)                          | 16
  *   |                     firstDestination: index of its first destination record | 24
  *   |                     waitFlagSlot (-1: none)                   | 28
- *   |                     stage (1 or 2)                            | 32
+ *   |                     stage: hop of its destinations (1..depth) | 32
  *   |                     expert                                    | 36
  *   |                     tileCount                                 | 40
- *   |                     reserved                                  | 44
+ *   |                     reserved (zero)                           | 44
  *   +---------------------------------------------------------------+
  *
  * Destination record (DESTINATION_LENGTH = 16 bytes); a task's N records are consecutive
@@ -75,22 +81,31 @@ import java.nio.ByteOrder;
  * (chunk {@code c} of a task = tiles {@code c * tilesPerChunk ..}, the last one possibly short).
  * Flags are 32-bit counters, zero before the launch. After a tile of chunk {@code c} has landed
  * on a destination whose {@code readyFlagSlot} is {@code f >= 0}, the kernel adds 1 to flag
- * {@code f + c} (release). A task with {@code waitFlagSlot w >= 0} (a relay's stage 2) may read
- * tile {@code t} only once flag {@code w + t / tilesPerChunk} equals the number of tiles in that
- * chunk (acquire): its stage-1 twin covers the same bytes with the same chunks.
+ * {@code f + c} (release). A task with {@code waitFlagSlot w >= 0} may read tile {@code t} only
+ * once flag {@code w + t / tilesPerChunk} equals the number of tiles in that chunk (acquire): the
+ * task that feeds its source rank covers the same bytes with the same chunks.
  *
- * <p>Claim order. A kernel with a global counter claims tiles in index order. Every tile a
- * stage-2 tile waits for has a lower index, so workers that finish a tile before claiming the
+ * <p>Relay trees of any depth. A stage-1 task is sent by an expert's source to the source's
+ * children; a stage-{@code h} task ({@code h >= 2}) is sent by a target at hop {@code h - 1},
+ * which forwards what its parent delivers: it waits per chunk on the flags its parent's task sets
+ * on it, and sets, per chunk, the flags of those of its own destinations that forward in turn.
+ * Any task may carry destinations with a ready flag (in version 1, whose trees had depth 2, only
+ * stage-1 tasks did, and stage was 1 or 2).
+ *
+ * <p>Claim order. A kernel with a global counter claims tiles in index order. Tasks come in
+ * rounds; round {@code r} holds the stage-{@code h} tasks of piece {@code r - h + 1} for
+ * {@code h = 1, 2, ...}, so every tile a task waits for belongs to a lower tile (its parent's
+ * task of the same piece, one round earlier), and workers that finish a tile before claiming the
  * next cannot deadlock; the same holds for the static channel ranges, each walked in index
- * order. Consecutive tasks come from different source ranks where the plan allows it.
+ * order. Consecutive tasks of one stage come from different sender ranks where the plan allows it.
  *
  * <p>Stateless constants and offset arithmetic; thread-safe.
  */
 public final class TileTaskDescriptor {
     /** 'KTS1' read as a little-endian int. */
     public static final int MAGIC = 0x3153544B;
-    /** Layout version. */
-    public static final int VERSION = 1;
+    /** Layout version: 2 since relay trees of any depth (stage = hop) and back-to-back regions. */
+    public static final int VERSION = 2;
 
     /** Little-endian int, 4-byte aligned. */
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -115,7 +130,7 @@ public final class TileTaskDescriptor {
     public static final int FLAG_SLOT_COUNT_OFFSET = 28;
     /** Header: number of channel ranges. */
     public static final int CHANNEL_COUNT_OFFSET = 32;
-    /** Header: number of stage-2 (relay forwarding) tasks. */
+    /** Header: number of forwarded tasks (stage 2 and deeper: sent by a target, not by the source). */
     public static final int STAGE_TWO_TASK_COUNT_OFFSET = 36;
     /** Header: byte offset of the task records. */
     public static final int TASK_TABLE_OFFSET_OFFSET = 40;
@@ -142,7 +157,7 @@ public final class TileTaskDescriptor {
     public static final int TASK_FIRST_DESTINATION_OFFSET = 24;
     /** Task: flag slot of its first chunk to wait on, or -1. */
     public static final int TASK_WAIT_FLAG_SLOT_OFFSET = 28;
-    /** Task: 1 (from the expert's source) or 2 (forwarded by a relay). */
+    /** Task: the hop of its destinations, 1 (from the expert's source) up to the tree's depth (forwarded). */
     public static final int TASK_STAGE_OFFSET = 32;
     /** Task: the expert whose state it moves. */
     public static final int TASK_EXPERT_OFFSET = 36;
@@ -172,7 +187,7 @@ public final class TileTaskDescriptor {
     private TileTaskDescriptor() {
     }
 
-    /** Segment bytes for a table of these capacities (regions 8-byte aligned). */
+    /** Segment bytes for a table of these capacities (regions 8-byte aligned, back to back). */
     public static long segmentLength(int maxTasks, int maxDestinations, int maxChannels) {
         return channelOffset(maxTasks, maxDestinations) + (long) maxChannels * CHANNEL_LENGTH;
     }
@@ -182,19 +197,19 @@ public final class TileTaskDescriptor {
         return HEADER_LENGTH;
     }
 
-    /** Offset of the destination records for a table of {@code maxTasks} tasks. */
-    public static long destinationOffset(int maxTasks) {
-        return HEADER_LENGTH + (long) maxTasks * TASK_LENGTH;
+    /** Offset of the destination records of a table of {@code tasks} tasks. */
+    public static long destinationOffset(int tasks) {
+        return HEADER_LENGTH + (long) tasks * TASK_LENGTH;
     }
 
-    /** Offset of the tile-offset prefix. */
-    public static long tileOffsetsOffset(int maxTasks, int maxDestinations) {
-        return destinationOffset(maxTasks) + (long) maxDestinations * DESTINATION_LENGTH;
+    /** Offset of the tile-offset prefix of a table of {@code tasks} tasks and {@code destinations} destinations. */
+    public static long tileOffsetsOffset(int tasks, int destinations) {
+        return destinationOffset(tasks) + (long) destinations * DESTINATION_LENGTH;
     }
 
-    /** Offset of the channel ranges. */
-    public static long channelOffset(int maxTasks, int maxDestinations) {
-        long prefixEnd = tileOffsetsOffset(maxTasks, maxDestinations) + 4L * (maxTasks + 1);
+    /** Offset of the channel ranges: after the {@code tasks + 1} tile offsets, rounded up to 8. */
+    public static long channelOffset(int tasks, int destinations) {
+        long prefixEnd = tileOffsetsOffset(tasks, destinations) + 4L * (tasks + 1);
         return (prefixEnd + 7) & ~7L;
     }
 }

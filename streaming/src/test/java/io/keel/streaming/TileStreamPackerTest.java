@@ -144,6 +144,70 @@ class TileStreamPackerTest {
     }
 
     @Test
+    void deepTreesForwardHopByHop() {
+        // One expert, nine targets, a state of 40 chunks: keel's trees chain the targets (each
+        // sends one copy), so forwarders at every hop wait on their parent and signal their child.
+        long state = 40L * TILE * TILES_PER_CHUNK;
+        RelayRequest q = new RelayRequest(16).stateBytes(state).chunkBytes((long) TILE * TILES_PER_CHUNK);
+        for (int t = 1; t <= 9; t++) {
+            q.add(0, 0, t, 0, PER_RANK * state);
+        }
+        RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 4, 16).plan(q, RelayPolicy.BALANCED_TREES);
+        assertTrue(plan.depth() > 2, "depth " + plan.depth());
+        try (TileStreamPacker packer = new TileStreamPacker(RANKS, 4, 16, 4, 4, TILE, TILES_PER_CHUNK)) {
+            TileStream s = packer.pack(plan, 4);
+            TileTableReader reader = new TileTableReader(s.segment());
+            int deepest = 0;
+            for (int t = 0; t < reader.tasks; t++) {
+                deepest = Math.max(deepest, reader.stage(t));
+                // Pieces climb one stage per round: a stage-h task of piece p follows the stage-(h-1) one.
+                if (reader.stage(t) > 1) {
+                    boolean fed = false;
+                    for (int u = 0; u < t; u++) {
+                        for (int d = reader.firstDest(u); d < reader.firstDest(u) + reader.destCount(u); d++) {
+                            fed |= reader.destRank(d) == reader.source(t) && reader.destReady(d) == reader.waitSlot(t);
+                        }
+                    }
+                    assertTrue(fed, "task " + t + " waits on a flag an earlier task sets on its sender");
+                }
+            }
+            assertEquals(plan.depth(), deepest);
+            SplittableRandom rnd = new SplittableRandom(9);
+            for (int i = 0; i < 10; i++) {
+                roundTrip(plan, packer.pack(plan, 1 + rnd.nextInt(4)), state, rnd, 1 + rnd.nextInt(6), i % 2 == 0);
+            }
+        }
+    }
+
+    @Test
+    void freshAndReusedPackersWriteTheSameBytes() {
+        // step(A); step(B) and a fresh step(B): every byte of the table must match.
+        SplittableRandom rnd = new SplittableRandom(13);
+        RelayPlanner planner = RelayPlanner.uniform(RANKS, 1e9, RANKS * PER_RANK, RANKS * SLOTS);
+        Layer layer = new Layer();
+        try (TileStreamPacker reused = new TileStreamPacker(RANKS, RANKS * PER_RANK, RANKS * SLOTS, 3, 8, TILE,
+                TILES_PER_CHUNK)) {
+            for (int round = 0; round < 40; round++) {
+                long state = 1 + rnd.nextInt(30 * TILE);
+                layer.fill(rnd, state);
+                RelayPolicy policy = RelayPolicy.values()[rnd.nextInt(RelayPolicy.values().length)];
+                RelayPlan plan = planner.plan(layer.request, policy);
+                int channels = 1 + rnd.nextInt(8);
+                int sender = rnd.nextInt(4) == 0 ? rnd.nextInt(RANKS) : -1;
+                TileStream a = reused.pack(plan, channels, sender);
+                byte[] again = a.segment().asSlice(0, a.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                try (TileStreamPacker fresh = new TileStreamPacker(RANKS, RANKS * PER_RANK, RANKS * SLOTS, 3, 8, TILE,
+                        TILES_PER_CHUNK)) {
+                    TileStream b = fresh.pack(plan, channels, sender);
+                    assertEquals(b.byteSize(), a.byteSize());
+                    assertArrayEquals(b.segment().asSlice(0, b.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), again,
+                            "round " + round + ": " + policy);
+                }
+            }
+        }
+    }
+
+    @Test
     void roundsAlternateSources() {
         RelayRequest q = new RelayRequest(64).stateBytes(TILE).chunkBytes((long) TILE * TILES_PER_CHUNK);
         // Rank 0 sources experts 0, 1, 2; rank 1 sources 3; rank 2 sources 4, 5.

@@ -36,7 +36,7 @@ final class TileTableReader {
     TileTableReader(MemorySegment seg) {
         this.seg = seg;
         assertEquals(0x3153544B, seg.get(I, 0), "magic");
-        assertEquals(1, seg.get(I, 4), "version");
+        assertEquals(2, seg.get(I, 4), "version");
         tasks = seg.get(I, 8);
         tiles = seg.get(I, 12);
         tileBytes = seg.get(I, 16);
@@ -51,6 +51,10 @@ final class TileTableReader {
         totalBytes = seg.get(L, 72);
         assertEquals(96, taskBase);
         assertTrue(destBase % 8 == 0 && prefixBase % 8 == 0 && channelBase % 8 == 0);
+        // Version 2: the regions sit back to back for the table's own counts.
+        assertEquals(96 + 48L * tasks, destBase, "destinations right after the tasks");
+        assertEquals(destBase + 16L * dests, prefixBase, "tile offsets right after the destinations");
+        assertEquals((prefixBase + 4L * (tasks + 1) + 7) / 8 * 8, channelBase, "channels after the offsets, 8-aligned");
     }
 
     int source(int t) {
@@ -147,6 +151,7 @@ final class TileTableReader {
             nextDest += destCount(t);
             total += bytes * destCount(t);
             assertTrue(stage(t) == 1 ? waitSlot(t) == -1 : waitSlot(t) >= 0);
+            assertEquals(0, seg.get(I, taskBase + 48L * t + 44), "reserved");
         }
         assertEquals(dests, nextDest);
         assertEquals(tiles, prefix(tasks));

@@ -57,6 +57,7 @@ public class TransfersBenchmark extends KeelBenchmark {
     private RelayRequest[] requests;
     private RelayPlanner relay;
     private RelayPlanner[] keelPlans;
+    private RelayPlanner[] depthTwoPlans;
     private TileStreamPacker packer;
     private EpBalancer balancer;
     private final int[] columnSums = new int[256];
@@ -73,11 +74,14 @@ public class TransfersBenchmark extends KeelBenchmark {
         loads = new int[BATCHES][64 * 256];
         requests = new RelayRequest[BATCHES];
         keelPlans = new RelayPlanner[BATCHES];
+        depthTwoPlans = new RelayPlanner[BATCHES];
         for (int b = 0; b < BATCHES; b++) {
             w.fill(b, loads[b]);
             requests[b] = SlotBufferTransfers.add(planner.plan(loads[b]), new RelayRequest(transfers).stateBytes(state));
             keelPlans[b] = RelayPlanner.uniform(64, 400e9, 256, transfers);
             keelPlans[b].plan(requests[b], RelayPolicy.BALANCED_TREES);
+            depthTwoPlans[b] = RelayPlanner.uniform(64, 400e9, 256, transfers);
+            depthTwoPlans[b].plan(requests[b], RelayPolicy.BALANCED_DEPTH_TWO);
         }
         relay = RelayPlanner.uniform(64, 400e9, 256, transfers);
         packer = TileStreamPacker.withDefaults(64, transfers, transfers, 32);
@@ -107,16 +111,28 @@ public class TransfersBenchmark extends KeelBenchmark {
         return relay.plan(requests[batch()], RelayPolicy.ULTRAEP_SQRT);
     }
 
-    /** Relay trees, keel's joint egress search. */
+    /** Relay trees, keel's joint egress search with trees of any depth. */
     @Benchmark
     public RelayPlan relayKeel() {
         return relay.plan(requests[batch()], RelayPolicy.BALANCED_TREES);
     }
 
-    /** Task table of a BALANCED_TREES relay plan, 32 channels. */
+    /** Relay trees, keel's depth-2 search alone. */
+    @Benchmark
+    public RelayPlan relayKeelDepthTwo() {
+        return relay.plan(requests[batch()], RelayPolicy.BALANCED_DEPTH_TWO);
+    }
+
+    /** Task table of a BALANCED_TREES relay plan (any depth), 32 channels. */
     @Benchmark
     public TileStream pack() {
         return packer.pack(keelPlans[batch()].plan(), 32);
+    }
+
+    /** Task table of a BALANCED_DEPTH_TWO relay plan, 32 channels (the trees of the version-1 tables). */
+    @Benchmark
+    public TileStream packDepthTwo() {
+        return packer.pack(depthTwoPlans[batch()].plan(), 32);
     }
 
     /** Plan + relay + tiles, no JFR recording. */

@@ -6,26 +6,33 @@ import io.keel.core.Checks;
  * The result of one {@link RelayPlanner} call: a reusable view, valid until the planner's next
  * successful call (a call that fails validation leaves it as it was).
  *
- * <p>One tree per expert that has transfers, in ascending expert order. The targets of tree
- * {@code t} are numbered {@code 0 .. targetCount(t) - 1} in stage order:
+ * <p>One tree per expert that has transfers, in ascending expert order. A tree has any depth:
+ * the source sends to its children, and every target may forward the state to children of its
+ * own, chunk by chunk as the chunks arrive. The targets of tree {@code t} are numbered
+ * {@code 0 .. targetCount(t) - 1} breadth first:
  * <ul>
- *   <li>{@code 0 .. stageOneCount(t) - 1}: children of the source (stage 1); the relays come
- *       first ({@code 0 .. relayCount(t) - 1}), then the targets the source feeds directly;</li>
- *   <li>the rest: leaves (stage 2), grouped by relay in relay order; relay {@code j}'s leaves are
- *       {@code childStart(t, j) .. childStart(t, j) + childCount(t, j) - 1}.</li>
+ *   <li>{@code 0 .. stageOneCount(t) - 1}: the source's children (hop 1);</li>
+ *   <li>then, for each target in that order, its children as one block
+ *       {@code childStart(t, j) .. childStart(t, j) + childCount(t, j) - 1}; so a target's parent
+ *       always has a lower index, and the targets of hop {@code h} come before those of
+ *       {@code h + 1};</li>
+ *   <li>within every block (the source's included) the forwarders (targets with children) come
+ *       first. In a depth-2 tree the relays are therefore targets {@code 0 .. relayCount(t) - 1}.</li>
  * </ul>
- * A relay forwards each chunk to its leaves as soon as the chunk has arrived from the source.
  *
  * <p>Times come from the planner's chunk-pipelined model: rank {@code r}'s egress link needs
  * {@code egressBytes(r) / egressBandwidth(r)} seconds and its ingress link
- * {@code ingressBytes(r) / ingressBandwidth(r)}, shared fairly by its streams; a stage-1 edge
- * finishes when both its ends are done, {@code max(out(source), in(child))}; a relay edge is a
- * two-stage pipeline of chunks, {@code max(a + f b, b + f a)} with {@code a}, {@code b} the two
- * stages' link times and {@code f = min(1, chunkBytes / stateBytes)}. The makespan is the latest
- * edge. The lower bound holds for any schedule: every target must receive its bytes, every
- * source must send at least one copy of each of its experts, and all copies leave through the
- * egress links of ranks that hold the state. "Units" divide seconds by {@link #unitSeconds()},
- * the time to move one state over the slowest egress link (S / B).
+ * {@code ingressBytes(r) / ingressBandwidth(r)}, shared fairly by its streams. An edge (parent to
+ * target) takes {@code a = max(out(parent), in(target))}, the later of its two links. Target
+ * {@code j} at the end of a path of {@code h} edges with times {@code a_1 .. a_h} is a pipeline of
+ * chunks and finishes at {@code max_i a_i + f (sum_i a_i - max_i a_i)} with
+ * {@code f = min(1, chunkBytes / stateBytes)}: the slowest hop moves the whole state, every other
+ * hop adds one chunk's worth of its time (for a chain of {@code h} equal hops,
+ * {@code S/B (1 + (h - 1) f)}; for two hops {@code max(a + f b, b + f a)}). The makespan is the
+ * latest target. The lower bound holds for any schedule: every target must receive its bytes,
+ * every source must send at least one copy of each of its experts, and all copies leave through
+ * the egress links of ranks that hold the state. "Units" divide seconds by
+ * {@link #unitSeconds()}, the time to move one state over the slowest egress link (S / B).
  *
  * <p>Threading: read it on the planner's thread. Allocation: none.
  */
@@ -39,11 +46,13 @@ public final class RelayPlan {
     final int[] treeCount;
     final int[] treeStageOne;
     final int[] treeRelays;
+    final int[] treeDepth;
     final int[] target;
     final long[] targetOffset;
     final int[] parent;
     final int[] childStart;
     final int[] childCount;
+    final int[] hops;
     final long[] egressBytes;
     final long[] ingressBytes;
     final double unitSeconds;
@@ -67,11 +76,13 @@ public final class RelayPlan {
         treeCount = new int[maxTrees];
         treeStageOne = new int[maxTrees];
         treeRelays = new int[maxTrees];
+        treeDepth = new int[maxTrees];
         target = new int[maxTransfers];
         targetOffset = new long[maxTransfers];
         parent = new int[maxTransfers];
         childStart = new int[maxTransfers];
         childCount = new int[maxTransfers];
+        hops = new int[maxTransfers];
         egressBytes = new long[ranks];
         ingressBytes = new long[ranks];
     }
@@ -131,12 +142,15 @@ public final class RelayPlan {
         return treeCount[tree(t)];
     }
 
-    /** Targets the source sends to itself (relays and direct targets). */
+    /** Targets the source sends to itself (hop 1): targets {@code 0 .. stageOneCount(t) - 1}. */
     public int stageOneCount(int t) {
         return treeStageOne[tree(t)];
     }
 
-    /** Relays of tree {@code t}: stage-1 targets with at least one leaf; they come first. */
+    /**
+     * Forwarders of tree {@code t}: targets with at least one child. In a depth-2 tree they are
+     * the relays, targets {@code 0 .. relayCount(t) - 1}; in deeper trees they lead every block.
+     */
     public int relayCount(int t) {
         return treeRelays[tree(t)];
     }
@@ -146,34 +160,44 @@ public final class RelayPlan {
         return target[at(t, j)];
     }
 
+    /** Edges from the source to target {@code j}: 1 for the source's children, parent's + 1 below. */
+    public int hops(int t, int j) {
+        return hops[at(t, j)];
+    }
+
     /** Byte offset in target {@code j}'s buffer where the state lands. */
     public long targetOffset(int t, int j) {
         return targetOffset[at(t, j)];
     }
 
-    /** Who sends to target {@code j}: -1 for the source, else the index of its relay in the tree. */
+    /** Who sends to target {@code j}: -1 for the source, else the index (lower than j) of its parent target. */
     public int parent(int t, int j) {
         return parent[at(t, j)];
     }
 
-    /** First leaf index of relay {@code j} (meaningful when {@link #childCount} is > 0). */
+    /** First child index of target {@code j} (meaningful when {@link #childCount} is > 0). */
     public int childStart(int t, int j) {
         return childStart[at(t, j)];
     }
 
-    /** Leaves target {@code j} forwards to (0 for leaves and direct targets). */
+    /** Children target {@code j} forwards to (0 for leaves). */
     public int childCount(int t, int j) {
         return childCount[at(t, j)];
     }
 
+    /** Hops from the source to the deepest target of tree {@code t} (1: the source feeds every target). */
+    public int depth(int t) {
+        return treeDepth[tree(t)];
+    }
+
     /**
      * Hops from the source to the deepest target over all trees: 0 without trees, 1 when every
-     * source sends to all its targets itself, 2 when some tree has a relay.
+     * source sends to all its targets itself, 2 when the deepest tree is source -> relays -> leaves.
      */
     public int depth() {
         int d = 0;
         for (int t = 0; t < trees; t++) {
-            d = Math.max(d, treeRelays[t] > 0 ? 2 : 1);
+            d = Math.max(d, treeDepth[t]);
         }
         return d;
     }
@@ -223,10 +247,11 @@ public final class RelayPlan {
     }
 
     /**
-     * Lower bound over depth-2 trees (the shapes this planner builds), in seconds: at least
+     * Lower bound over depth-2 trees (the shapes of every policy but BALANCED_TREES), in seconds: at least
      * {@link #lowerBoundSeconds()}, and at least what the most demanding expert's best depth-2
      * tree costs on its own (its source feeds {@code c} targets, some relay forwards
-     * {@code ceil((k - c) / c)} copies, minimised over {@code c}). Deeper trees can go below it.
+     * {@code ceil((k - c) / c)} copies, minimised over {@code c}). Deeper trees can go below it,
+     * down to {@link #lowerBoundSeconds()}.
      */
     public double depthTwoBoundSeconds() {
         return depthTwoBound;

@@ -8,21 +8,26 @@ import io.keel.core.Checks;
  *
  * <p>Input: a {@link RelayRequest} (expert {@code e}'s state from its source rank to each of its
  * {@code k} targets, state bytes S, chunk bytes) and a {@link RelayPolicy}. Output: a
- * {@link RelayPlan} with one two-level tree per expert (source to relays, relays to leaves),
- * per-rank egress and ingress bytes, the makespan estimate of the chunk-pipelined model and a
- * lower bound (the model is described on {@link RelayPlan}). The bandwidths of every rank's
- * egress and ingress links are fixed at construction.
+ * {@link RelayPlan} with one tree per expert (any depth for {@link RelayPolicy#BALANCED_TREES},
+ * source to relays to leaves for the others), per-rank egress and ingress bytes, the makespan
+ * estimate of the chunk-pipelined model and a lower bound (the model is described on
+ * {@link RelayPlan}). The bandwidths of every rank's egress and ingress links are fixed at
+ * construction.
  *
  * <p>Guarantees, for every policy: each target receives the state exactly once, from the source
- * or from a relay that is itself a child of the source (no cycles, depth at most 2); bytes are
- * accounted exactly ({@code sum egress = sum ingress = transfers x S}); the makespan is at least
- * the lower bound; the makespan of {@link RelayPolicy#BALANCED_TREES} is at most that of
- * {@link RelayPolicy#DIRECT} and of {@link RelayPolicy#ULTRAEP_SQRT}. Deterministic: ties go to
+ * or from a target nearer the source (no cycles); bytes are accounted exactly
+ * ({@code sum egress = sum ingress = transfers x S}); the makespan is at least the lower bound;
+ * the makespan of {@link RelayPolicy#BALANCED_TREES} is at most that of {@link RelayPolicy#DIRECT},
+ * {@link RelayPolicy#ULTRAEP_SQRT} and {@link RelayPolicy#BALANCED_DEPTH_TWO}, and that of
+ * {@link RelayPolicy#BALANCED_DEPTH_TWO} at most that of the first two. Deterministic: ties go to
  * the lower rank, then the earlier transfer.
  *
- * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2). BALANCED_TREES
- * runs up to five rounds of O(sum k^3) over the trees, and a search stops after a round that does
- * not improve; k is at most the scale-up domain size (8 on an NVLink domain).
+ * <p>Cost: DIRECT and ULTRAEP_SQRT are O(transfers + experts + ranks + sum k^2).
+ * BALANCED_DEPTH_TWO runs up to five rounds of O(sum k^3) over the trees, and a search stops after
+ * a round that does not improve; k is at most the scale-up domain size. BALANCED_TREES adds up to
+ * {@value #DEEP_ROUNDS} rounds of O(sum k^2) and runs the depth-2 search only when its deep trees
+ * do not already reach the depth-2 bound ({@link RelayPlan#depthTwoBoundSeconds()}), which no
+ * depth-2 tree can beat.
  *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates scratch for
  * {@code maxExperts} trees, {@code maxTransfers} transfers and {@code ranks} ranks, and the
@@ -35,8 +40,10 @@ public final class RelayPlanner {
     static final int SQRT_MIN_TARGETS = 4;
     /** UltraEP relays only when the critical fan-out drops by at least this much. */
     static final int SQRT_MIN_GAIN = 2;
-    /** Rip-up-and-replace rounds of the BALANCED_TREES policy. */
+    /** Rip-up-and-replace rounds of the depth-2 search. */
     static final int BALANCED_ROUNDS = 3;
+    /** Rip-up-and-replace rounds of the deep trees' copy assignment. */
+    static final int DEEP_ROUNDS = 4;
 
     private final int ranks;
     private final int maxExperts;
@@ -77,6 +84,15 @@ public final class RelayPlanner {
     private final int[] owner;
     private final int[] sourced;
     private final int[] cursor;
+    // Deep trees: copies each target sends, copies each tree's source sends, the model's per-path
+    // scratch (slowest hop and sum of hops up to each target) and child lists for the layout.
+    private final int[] sends;
+    private final int[] sourceSends;
+    private final double[] pathMax;
+    private final double[] pathSum;
+    private final int[] stack;
+    private final int[] firstKid;
+    private final int[] nextKid;
 
     /**
      * A planner for {@code ranks} ranks with the given link bandwidths in bytes per second (copied),
@@ -133,6 +149,13 @@ public final class RelayPlanner {
         owner = new int[ranks];
         sourced = new int[ranks];
         cursor = new int[maxTransfers];
+        sends = new int[maxTransfers];
+        sourceSends = new int[maxTrees];
+        pathMax = new double[maxTransfers];
+        pathSum = new double[maxTransfers];
+        stack = new int[maxTransfers];
+        firstKid = new int[maxTransfers + maxTrees];
+        nextKid = new int[maxTransfers];
     }
 
     /** A planner whose every link has the same bandwidth. */
@@ -180,15 +203,20 @@ public final class RelayPlanner {
         int trees = group(request);
         int n = request.size;
         long s = request.stateBytes;
+        double f = Math.min(1.0, (double) request.chunkBytes / s);
+        // Bounds depend on the request only (ingress is the same for every shape).
+        fillIngress(n, s);
+        double lowerBound = lowerBound(trees, n, s);
+        double depthTwoBound = Math.max(lowerBound, depthTwoBound(trees, s));
         switch (policy) {
             case DIRECT -> direct(n);
             case ULTRAEP_SQRT -> ultraep(trees, s);
-            case BALANCED_TREES -> keel(trees, n, s, request.chunkBytes);
+            case BALANCED_DEPTH_TWO -> keel(trees, n, s, f, false, depthTwoBound);
+            case BALANCED_TREES -> keel(trees, n, s, f, true, depthTwoBound);
         }
-        double f = Math.min(1.0, (double) request.chunkBytes / s);
         // Recomputes egress and ingress from the final shapes (the policies use egress as scratch).
         double makespan = modelMakespan(trees, n, s, f, parentPos);
-        publish(policy, trees, n, s, request.chunkBytes, makespan);
+        publish(policy, trees, n, s, request.chunkBytes, makespan, lowerBound, depthTwoBound);
         return plan;
     }
 
@@ -360,21 +388,16 @@ public final class RelayPlanner {
     }
 
     /**
-     * Joint egress balancing, a rip-up-and-replace search over all trees of the layer. Each tree,
-     * biggest first, is taken out and placed again against the egress of all the others,
-     * choosing how many targets the source feeds (the others hang under the least busy of them)
-     * by the model's makespan of that tree. Two starts: every source reserving one copy of each
-     * of its experts (so hot sources look busy before any tree is placed), and UltraEP's trees.
-     * The best shape seen wins, DIRECT when it is no worse.
+     * Joint egress balancing over all trees of the layer. Candidates, compared under the model:
+     * DIRECT; with {@code deep}, trees of any depth ({@link #deep}); UltraEP's trees; and, unless
+     * the best so far already reaches {@code depthTwoBound} (which no depth-2 shape beats), the
+     * depth-2 rip-up-and-replace search. Each tree, biggest first, is taken out and placed again
+     * against the egress of all the others, choosing how many targets the source feeds (the
+     * others hang under the least busy of them); it runs from two starts: UltraEP's trees, and
+     * every source reserving one copy of each of its experts (so hot sources look busy before any
+     * tree is placed). The best shape seen wins, DIRECT when it is no worse.
      */
-    private void keel(int trees, int n, long s, long chunk) {
-        final double f = Math.min(1.0, (double) chunk / s);
-        for (int r = 0; r < ranks; r++) {
-            ingress[r] = 0;
-        }
-        for (int p = 0; p < n; p++) {
-            ingress[gTarget[p]] += s;
-        }
+    private void keel(int trees, int n, long s, double f, boolean deep, double depthTwoBound) {
         for (int r = 0; r < ranks; r++) {
             tIn[r] = ingress[r] / ingressBw[r];
         }
@@ -387,25 +410,135 @@ public final class RelayPlanner {
         double best = modelMakespan(trees, n, s, f, parentPos);
         System.arraycopy(parentPos, 0, bestParent, 0, n);
 
+        if (deep) {
+            deep(trees, s);
+            best = consider(trees, n, s, f, best);
+        }
         ultraep(trees, s);
         best = consider(trees, n, s, f, best);
-        for (int t = 0; t < trees; t++) {
-            int c = 0;
-            for (int p = gStart[t], end = p + gCount[t]; p < end; p++) {
-                c += parentPos[p] < 0 ? 1 : 0;
+        if (!deep || best > depthTwoBound) {
+            for (int t = 0; t < trees; t++) {
+                int c = 0;
+                for (int p = gStart[t], end = p + gCount[t]; p < end; p++) {
+                    c += parentPos[p] < 0 ? 1 : 0;
+                }
+                children[t] = c;
             }
-            children[t] = c;
-        }
-        // consider() left egress at the UltraEP shapes' bytes: the search starts from there.
-        best = search(trees, n, s, f, best, BALANCED_ROUNDS - 1);
+            // consider() left egress at the UltraEP shapes' bytes: the search starts from there.
+            best = search(trees, n, s, f, best, BALANCED_ROUNDS - 1);
 
+            java.util.Arrays.fill(egress, 0);
+            for (int t = 0; t < trees; t++) {
+                egress[gSource[t]] += s;
+                children[t] = 0;
+            }
+            search(trees, n, s, f, best, BALANCED_ROUNDS);
+        }
+        System.arraycopy(bestParent, 0, parentPos, 0, n);
+    }
+
+    /**
+     * Trees of any depth. Every holder of a state (its source and, once they have it, its targets)
+     * can send copies; a tree with {@code k} targets needs {@code k} sends, at least one from the
+     * source. The sources' mandatory copies are reserved first; then each tree, biggest first,
+     * gives each of its other {@code k - 1} copies to the holder whose egress would end first
+     * (ties: the source, then the holder already sending most, then the lower rank), against the
+     * copies of all other trees; rounds of rip-up and re-placement follow while the busiest egress
+     * link gets faster. Each tree is then laid out breadth first with the busiest forwarders
+     * nearest the source ({@link #layOut}). Leaves the shapes in {@link #parentPos}.
+     */
+    private void deep(int trees, long s) {
         java.util.Arrays.fill(egress, 0);
         for (int t = 0; t < trees; t++) {
             egress[gSource[t]] += s;
-            children[t] = 0;
+            sourceSends[t] = 1;
+            for (int p = gStart[t], end = p + gCount[t]; p < end; p++) {
+                sends[p] = 0;
+            }
         }
-        best = search(trees, n, s, f, best, BALANCED_ROUNDS);
-        System.arraycopy(bestParent, 0, parentPos, 0, n);
+        double previous = Double.POSITIVE_INFINITY;
+        for (int round = 0; round < DEEP_ROUNDS; round++) {
+            for (int i = 0; i < trees; i++) {
+                int t = treeOrder[i];
+                if (gCount[t] > 1) {
+                    assignCopies(t, s);
+                }
+            }
+            double m = 0;
+            for (int r = 0; r < ranks; r++) {
+                m = Math.max(m, egress[r] * egressSecondsPerByte[r]);
+            }
+            if (m >= previous) {
+                break;
+            }
+            previous = m;
+        }
+        for (int t = 0; t < trees; t++) {
+            layOut(t);
+        }
+    }
+
+    /** Takes tree {@code t}'s optional copies back and gives each to the holder whose egress ends first. */
+    private void assignCopies(int t, long s) {
+        final int start = gStart[t];
+        final int end = start + gCount[t];
+        final int src = gSource[t];
+        egress[src] -= (sourceSends[t] - 1) * s;
+        sourceSends[t] = 1;
+        for (int p = start; p < end; p++) {
+            egress[gTarget[p]] -= sends[p] * s;
+            sends[p] = 0;
+        }
+        for (int copy = 1; copy < gCount[t]; copy++) {
+            int best = -1;
+            double bestTime = (egress[src] + s) * egressSecondsPerByte[src];
+            for (int p = start; p < end; p++) {
+                int r = gTarget[p];
+                double time = (egress[r] + s) * egressSecondsPerByte[r];
+                if (time < bestTime || (time == bestTime && best >= 0 && (sends[p] > sends[best]
+                        || (sends[p] == sends[best] && r < gTarget[best])))) {
+                    best = p;
+                    bestTime = time;
+                }
+            }
+            if (best < 0) {
+                sourceSends[t]++;
+                egress[src] += s;
+            } else {
+                sends[best]++;
+                egress[gTarget[best]] += s;
+            }
+        }
+    }
+
+    /**
+     * Lays tree {@code t} out from its send counts: the source feeds the {@code sourceSends} first
+     * targets of the order "most sends first (ties: earlier transfer)", and each target, in that
+     * order, feeds the next {@code sends} ones. Forwarders come before leaves, so every target is
+     * reached and the busiest forwarders sit nearest the source.
+     */
+    private void layOut(int t) {
+        final int start = gStart[t];
+        final int k = gCount[t];
+        for (int j = 0; j < k; j++) {
+            int p = start + j;
+            int i = j;
+            while (i > 0 && sends[p] > sends[sorted[i - 1]]) {
+                sorted[i] = sorted[i - 1];
+                i--;
+            }
+            sorted[i] = p;
+        }
+        int next = 0;
+        for (int c = 0; c < sourceSends[t]; c++) {
+            parentPos[sorted[next++]] = -1;
+        }
+        for (int q = 0; next < k; q++) {
+            int from = sorted[q];
+            for (int c = 0; c < sends[from]; c++) {
+                parentPos[sorted[next++]] = from;
+            }
+        }
     }
 
     /** Up to {@code rounds} rounds of rip-up and replace; stops early once a round does not improve. */
@@ -540,7 +673,19 @@ public final class RelayPlanner {
         return cost;
     }
 
-    /** Makespan of the trees given by {@code parents} under the model; fills {@link #egress}/{@link #ingress}. */
+    /** Ingress bytes of every rank: one state per transfer, whatever the shapes. */
+    private void fillIngress(int n, long s) {
+        java.util.Arrays.fill(ingress, 0);
+        for (int p = 0; p < n; p++) {
+            ingress[gTarget[p]] += s;
+        }
+    }
+
+    /**
+     * Makespan of the trees given by {@code parents} under the model (pipelined paths, see
+     * {@link RelayPlan}); fills {@link #egress}/{@link #ingress}. Each target's path is resolved
+     * once, parents first, with an explicit stack.
+     */
     private double modelMakespan(int trees, int n, long s, double f, int[] parents) {
         for (int r = 0; r < ranks; r++) {
             egress[r] = 0;
@@ -550,19 +695,25 @@ public final class RelayPlanner {
             int sender = parents[p] < 0 ? gSource[gTree[p]] : gTarget[parents[p]];
             egress[sender] += s;
             ingress[gTarget[p]] += s;
+            pathSum[p] = -1;
         }
         double m = 0;
         for (int p = 0; p < n; p++) {
-            int src = gSource[gTree[p]];
-            int to = gTarget[p];
-            double out = egress[src] / egressBw[src];
-            if (parents[p] < 0) {
-                m = Math.max(m, Math.max(out, ingress[to] / ingressBw[to]));
-            } else {
-                int relay = gTarget[parents[p]];
-                double a = Math.max(out, ingress[relay] / ingressBw[relay]);
-                double b = Math.max(egress[relay] / egressBw[relay], ingress[to] / ingressBw[to]);
-                m = Math.max(m, Math.max(a + f * b, b + f * a));
+            int depth = 0;
+            for (int q = p; q >= 0 && pathSum[q] < 0; q = parents[q]) {
+                stack[depth++] = q;
+            }
+            while (depth > 0) {
+                int q = stack[--depth];
+                int to = gTarget[q];
+                int up = parents[q];
+                int sender = up < 0 ? gSource[gTree[q]] : gTarget[up];
+                double a = Math.max(egress[sender] / egressBw[sender], ingress[to] / ingressBw[to]);
+                double max = up < 0 ? a : Math.max(pathMax[up], a);
+                double sum = up < 0 ? a : pathSum[up] + a;
+                pathMax[q] = max;
+                pathSum[q] = sum;
+                m = Math.max(m, max + f * (sum - max));
             }
         }
         return m;
@@ -626,91 +777,96 @@ public final class RelayPlanner {
         return bound;
     }
 
-    /** Writes the plan view: trees in expert order, targets in stage order. */
-    private void publish(RelayPolicy policy, int trees, int n, long s, long chunk, double makespan) {
+    /** Writes the plan view: trees in expert order, targets breadth first (see {@link RelayPlan}). */
+    private void publish(RelayPolicy policy, int trees, int n, long s, long chunk, double makespan,
+                         double lowerBound, double depthTwoBound) {
         final RelayPlan v = plan;
-        for (int p = 0; p < n; p++) {
-            leafCount[p] = 0;
-        }
-        for (int p = 0; p < n; p++) {
-            if (parentPos[p] >= 0) {
-                leafCount[parentPos[p]]++;
-            }
-        }
         for (int t = 0; t < trees; t++) {
-            final int start = gStart[t];
-            final int end = start + gCount[t];
-            int j = 0;
-            int relays = 0;
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] < 0 && leafCount[p] > 0) {
-                    cursor[p] = j++;
-                    relays++;
-                }
-            }
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] < 0 && leafCount[p] == 0) {
-                    cursor[p] = j++;
-                }
-            }
-            final int stageOne = j;
-            // Leaves: each relay's block starts where the previous relay's ends.
-            int next = stageOne;
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] < 0 && leafCount[p] > 0) {
-                    int q = start + cursor[p];
-                    v.childStart[q] = next;
-                    v.childCount[q] = leafCount[p];
-                    next += leafCount[p];
-                }
-            }
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] < 0) {
-                    int q = start + cursor[p];
-                    v.target[q] = gTarget[p];
-                    v.targetOffset[q] = gTargetOffset[p];
-                    v.parent[q] = -1;
-                    if (leafCount[p] == 0) {
-                        v.childStart[q] = 0;
-                        v.childCount[q] = 0;
-                    }
-                }
-            }
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] >= 0) {
-                    int relayQ = start + cursor[parentPos[p]];
-                    // childCount counts down as the relay's block fills, then is restored below.
-                    int q = start + v.childStart[relayQ] + (leafCount[parentPos[p]] - v.childCount[relayQ]);
-                    v.childCount[relayQ]--;
-                    v.target[q] = gTarget[p];
-                    v.targetOffset[q] = gTargetOffset[p];
-                    v.parent[q] = cursor[parentPos[p]];
-                    v.childStart[q] = 0;
-                    v.childCount[q] = 0;
-                }
-            }
-            for (int p = start; p < end; p++) {
-                if (parentPos[p] < 0 && leafCount[p] > 0) {
-                    v.childCount[start + cursor[p]] = leafCount[p];
-                }
-            }
-            v.treeExpert[t] = gExpert[t];
-            v.treeSource[t] = gSource[t];
-            v.treeSourceOffset[t] = gSourceOffset[t];
-            v.treeStart[t] = start;
-            v.treeCount[t] = gCount[t];
-            v.treeStageOne[t] = stageOne;
-            v.treeRelays[t] = relays;
+            layOutView(v, t);
         }
         System.arraycopy(egress, 0, v.egressBytes, 0, ranks);
         System.arraycopy(ingress, 0, v.ingressBytes, 0, ranks);
-        v.lowerBound = lowerBound(trees, n, s);
-        v.depthTwoBound = Math.max(v.lowerBound, depthTwoBound(trees, s));
+        v.lowerBound = lowerBound;
+        v.depthTwoBound = depthTwoBound;
         v.policy = policy;
         v.trees = trees;
         v.transfers = n;
         v.stateBytes = s;
         v.chunkBytes = chunk;
         v.makespan = makespan;
+    }
+
+    /**
+     * Numbers tree {@code t}'s targets breadth first from {@link #parentPos} and writes them to the
+     * view. Child lists: {@code firstKid[p]} for target p, {@code firstKid[maxTransfers + t]} for
+     * the source, linked through {@code nextKid} in transfer order; {@code cursor[j]} is the
+     * grouped position of the view's target j, and {@code stack[p]} its inverse.
+     */
+    private void layOutView(RelayPlan v, int t) {
+        final int start = gStart[t];
+        final int end = start + gCount[t];
+        final int root = maxTransfers + t;
+        firstKid[root] = -1;
+        for (int p = start; p < end; p++) {
+            firstKid[p] = -1;
+            leafCount[p] = 0;
+        }
+        for (int p = end - 1; p >= start; p--) {
+            int up = parentPos[p] < 0 ? root : parentPos[p];
+            nextKid[p] = firstKid[up];
+            firstKid[up] = p;
+            if (parentPos[p] >= 0) {
+                leafCount[parentPos[p]]++;
+            }
+        }
+        int next = appendKids(root, start, 0);
+        int relays = 0;
+        int depth = 0;
+        for (int j = 0; j < gCount[t]; j++) {
+            int p = cursor[start + j];
+            int q = start + j;
+            int up = parentPos[p];
+            v.target[q] = gTarget[p];
+            v.targetOffset[q] = gTargetOffset[p];
+            v.parent[q] = up < 0 ? -1 : stack[up] - start;
+            v.hops[q] = up < 0 ? 1 : v.hops[stack[up]] + 1;
+            depth = Math.max(depth, v.hops[q]);
+            v.childCount[q] = leafCount[p];
+            v.childStart[q] = leafCount[p] == 0 ? 0 : next;
+            if (leafCount[p] > 0) {
+                relays++;
+                next = appendKids(p, start, next);
+            }
+        }
+        v.treeExpert[t] = gExpert[t];
+        v.treeSource[t] = gSource[t];
+        v.treeSourceOffset[t] = gSourceOffset[t];
+        v.treeStart[t] = start;
+        v.treeCount[t] = gCount[t];
+        v.treeStageOne[t] = countKids(root);
+        v.treeRelays[t] = relays;
+        v.treeDepth[t] = depth;
+    }
+
+    /** Appends {@code node}'s children to the tree's order at {@code next}, forwarders first; returns the new end. */
+    private int appendKids(int node, int start, int next) {
+        for (int pass = 0; pass < 2; pass++) {
+            for (int p = firstKid[node]; p >= 0; p = nextKid[p]) {
+                if ((leafCount[p] > 0) == (pass == 0)) {
+                    cursor[start + next] = p;
+                    stack[p] = start + next;
+                    next++;
+                }
+            }
+        }
+        return next;
+    }
+
+    private int countKids(int node) {
+        int c = 0;
+        for (int p = firstKid[node]; p >= 0; p = nextKid[p]) {
+            c++;
+        }
+        return c;
     }
 }

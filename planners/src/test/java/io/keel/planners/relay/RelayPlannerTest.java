@@ -69,6 +69,33 @@ class RelayPlannerTest {
     }
 
     @Test
+    void deepTreesGoBelowTheDepthTwoFloor() {
+        // Nine targets: any depth-2 tree needs 3 S/B; a chain needs one state plus a chunk per hop.
+        RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
+        RelayPlan two = p.plan(fan(9), RelayPolicy.BALANCED_DEPTH_TWO);
+        assertTrue(two.makespanUnits() >= 3.0);
+        RelayPlan plan = p.plan(fan(9), RelayPolicy.BALANCED_TREES);
+        RelayChecks.check(plan);
+        double f = (double) RelayRequest.DEFAULT_CHUNK_BYTES / S;
+        assertEquals(9, plan.depth(0));
+        assertEquals(1 + 8 * f, plan.makespanUnits(), 1e-9);
+        for (int j = 0; j < 9; j++) {
+            assertEquals(j + 1, plan.hops(0, j));
+            assertEquals(j < 8 ? 1 : 0, plan.childCount(0, j));
+        }
+        assertEquals(S, plan.maxEgressBytes());
+        // Two experts on one source: it sends one copy of each, the targets carry the rest.
+        RelayRequest q = fan(6);
+        for (int t = 7; t <= 12; t++) {
+            q.add(1, 0, t, S, t * S);
+        }
+        plan = p.plan(q, RelayPolicy.BALANCED_TREES);
+        RelayChecks.check(plan);
+        assertEquals(2 * S, plan.egressBytes(0));
+        assertTrue(plan.makespanUnits() < 2.1, "makespan " + plan.makespanUnits());
+    }
+
+    @Test
     void keelAvoidsHotSourcesAsRelays() {
         // Rank 1 sources three experts: it must not also relay expert 0's state.
         RelayRequest q = new RelayRequest(64).stateBytes(S);
@@ -80,8 +107,10 @@ class RelayPlannerTest {
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
         RelayPlan plan = p.plan(q, RelayPolicy.BALANCED_TREES);
         RelayChecks.check(plan);
-        for (int j = 0; j < plan.relayCount(0); j++) {
-            assertNotEquals(1, plan.target(0, j));
+        for (int j = 0; j < plan.targetCount(0); j++) {
+            if (plan.childCount(0, j) > 0) {
+                assertNotEquals(1, plan.target(0, j), "rank 1 forwards expert 0's state");
+            }
         }
         double keel = plan.makespanSeconds();
         double direct = p.plan(q, RelayPolicy.DIRECT).makespanSeconds();
@@ -98,12 +127,14 @@ class RelayPlannerTest {
             RelayChecks.randomLayer(rnd, q, 32, 64, 8);
             RelayPlan plan = p.plan(q, policy);
             RelayChecks.check(plan);
-            if (policy == RelayPolicy.BALANCED_TREES) {
+            if (policy == RelayPolicy.BALANCED_TREES || policy == RelayPolicy.BALANCED_DEPTH_TWO) {
                 double keel = plan.makespanSeconds();
                 double direct = p.plan(q, RelayPolicy.DIRECT).makespanSeconds();
                 double sqrt = p.plan(q, RelayPolicy.ULTRAEP_SQRT).makespanSeconds();
+                double two = p.plan(q, RelayPolicy.BALANCED_DEPTH_TWO).makespanSeconds();
                 assertTrue(keel <= direct, keel + " > " + direct);
                 assertTrue(keel <= sqrt, keel + " > " + sqrt);
+                assertTrue(keel <= two, keel + " > depth-2 " + two);
             }
         }
     }

@@ -1,7 +1,10 @@
 package io.keel.props.transfers;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import io.keel.planners.relay.RelayPlan;
 import io.keel.planners.relay.RelayPlanner;
@@ -16,14 +19,18 @@ import org.quicktheories.core.Gen;
 import static io.keel.props.Props.qt;
 import static io.keel.streaming.TileTaskDescriptor.INT;
 import static io.keel.streaming.TileTaskDescriptor.LONG;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
- * Relay trees and tile tables over random layers: every target gets the state once, relays forward
- * only what they received, and the tile table covers every transfer.
+ * Relay trees and tile tables over random layers: every target gets the state once, forwarders
+ * forward only what they received (trees of any depth), keel's trees are never worse than the
+ * other policies, the tile table covers every transfer, and executing it delivers the source's
+ * exact bytes to every destination without a deadlock.
  */
 class RelayAndTilePropertiesTest {
     private static final int RANKS = 24;
@@ -67,7 +74,8 @@ class RelayAndTilePropertiesTest {
 
     @Test
     void treesDeliverEveryTargetOnceWithExactBytes() {
-        qt().forAll(layers(), integers().between(1, 40_000), integers().between(0, 2)).checkAssert((genes, s, pol) -> {
+        qt().forAll(layers(), integers().between(1, 40_000), integers().between(0, RelayPolicy.values().length - 1))
+                .checkAssert((genes, s, pol) -> {
             fill(genes, s);
             RelayPolicy policy = RelayPolicy.values()[pol];
             RelayPlan plan = planner.plan(request, policy);
@@ -84,12 +92,14 @@ class RelayAndTilePropertiesTest {
                     int parent = plan.parent(t, j);
                     if (parent < 0) {
                         assertTrue(j < plan.stageOneCount(t));
+                        assertEquals(1, plan.hops(t, j));
                         out[plan.source(t)] += s;
                     } else {
-                        // Stage order: a relay is a stage-1 child of the source, so it only forwards
-                        // chunks it received, and no leaf forwards (no cycles).
-                        assertTrue(parent < plan.relayCount(t) && j >= plan.stageOneCount(t));
-                        assertEquals(-1, plan.parent(t, parent));
+                        // A forwarder sends only what it received: its parent comes first, one hop nearer
+                        // the source (no cycles), and lists this target among its children.
+                        assertTrue(parent < j && j >= plan.stageOneCount(t));
+                        assertEquals(plan.hops(t, parent) + 1, plan.hops(t, j));
+                        assertTrue(j >= plan.childStart(t, parent) && j < plan.childStart(t, parent) + plan.childCount(t, parent));
                         out[plan.target(t, parent)] += s;
                     }
                 }
@@ -101,23 +111,32 @@ class RelayAndTilePropertiesTest {
                 assertEquals(in[r], plan.ingressBytes(r));
             }
             assertTrue(plan.makespanSeconds() >= plan.lowerBoundSeconds() * (1 - 1e-12));
-            // Every policy builds depth-2 trees, so the depth-2 bound holds too.
             assertTrue(plan.depthTwoBoundSeconds() >= plan.lowerBoundSeconds());
-            assertTrue(plan.makespanSeconds() >= plan.depthTwoBoundSeconds() * (1 - 1e-12),
-                    plan.makespanSeconds() + " < depth-2 bound " + plan.depthTwoBoundSeconds());
+            if (policy != RelayPolicy.BALANCED_TREES) {
+                assertTrue(plan.depth() <= 2, policy + " builds depth-2 trees");
+            }
+            if (plan.depth() <= 2) {
+                assertTrue(plan.makespanSeconds() >= plan.depthTwoBoundSeconds() * (1 - 1e-12),
+                        plan.makespanSeconds() + " < depth-2 bound " + plan.depthTwoBoundSeconds());
+            }
         });
     }
 
     @Test
-    void keelIsNeverWorseThanDirectOrUltraep() {
-        qt().forAll(layers(), integers().between(1, 1 << 22)).checkAssert((genes, s) -> {
+    void keelIsNeverWorseThanDirectUltraepOrItsDepthTwoTrees() {
+        qt().forAll(layers(), integers().between(1, 1 << 22), integers().between(0, 6)).checkAssert((genes, s, c) -> {
             fill(genes, s);
+            // Chunks from a whole state down to 1/64 of one: deep trees pay a chunk per extra hop.
+            request.chunkBytes(Math.max(1, s >> c));
             double keel = planner.plan(request, RelayPolicy.BALANCED_TREES).makespanSeconds();
             double again = twin.plan(request, RelayPolicy.BALANCED_TREES).makespanSeconds();
             assertEquals(keel, again, "deterministic");
             double direct = planner.plan(request, RelayPolicy.DIRECT).makespanSeconds();
             double sqrt = planner.plan(request, RelayPolicy.ULTRAEP_SQRT).makespanSeconds();
-            assertTrue(keel <= direct && keel <= sqrt, keel + " vs direct " + direct + ", ultraep " + sqrt);
+            double two = planner.plan(request, RelayPolicy.BALANCED_DEPTH_TWO).makespanSeconds();
+            assertTrue(keel <= direct && keel <= sqrt && keel <= two,
+                    keel + " vs direct " + direct + ", ultraep " + sqrt + ", depth-2 keel " + two);
+            assertTrue(two <= direct && two <= sqrt, "depth-2 keel " + two + " vs direct " + direct + ", ultraep " + sqrt);
         });
     }
 
@@ -131,7 +150,7 @@ class RelayAndTilePropertiesTest {
             long taskBase = m.get(LONG, TileTaskDescriptor.TASK_TABLE_OFFSET_OFFSET);
             long destBase = m.get(LONG, TileTaskDescriptor.DESTINATION_OFFSET_OFFSET);
             long written = 0;
-            // Flags signalled so far (by earlier stage-1 tasks): a stage-2 task may only wait on those.
+            // Flags signalled so far (by earlier tasks, any stage): a task may only wait on those.
             boolean[] signalled = new boolean[stream.flagSlotCount()];
             long stageOneBytes = 0;
             for (int t = 0; t < stream.taskCount(); t++) {
@@ -144,15 +163,17 @@ class RelayAndTilePropertiesTest {
                 written += bytes * dests;
                 if (stage == 1) {
                     stageOneBytes += bytes * dests;
-                    for (int d = first; d < first + dests; d++) {
-                        int ready = m.get(INT, destBase + (long) d * TileTaskDescriptor.DESTINATION_LENGTH
-                                + TileTaskDescriptor.DESTINATION_READY_FLAG_SLOT_OFFSET);
-                        if (ready >= 0) {
-                            signalled[ready] = true;
-                        }
-                    }
+                    assertEquals(-1, wait);
                 } else {
-                    assertTrue(signalled[wait], "stage-2 task " + t + " waits on a flag no earlier task signals");
+                    assertTrue(stage <= plan.depth() && signalled[wait], "stage-" + stage + " task " + t
+                            + " waits on a flag no earlier task signals");
+                }
+                for (int d = first; d < first + dests; d++) {
+                    int ready = m.get(INT, destBase + (long) d * TileTaskDescriptor.DESTINATION_LENGTH
+                            + TileTaskDescriptor.DESTINATION_READY_FLAG_SLOT_OFFSET);
+                    if (ready >= 0) {
+                        signalled[ready] = true;
+                    }
                 }
             }
             assertEquals(plan.totalBytes(), written, "every target's bytes written once");
@@ -171,5 +192,44 @@ class RelayAndTilePropertiesTest {
             // Balanced to one tile to each of at most RANKS destinations.
             assertTrue(max <= written / channels + (long) TILE * RANKS);
         });
+    }
+
+    @Test
+    void executedTablesDeliverTheSourcesExactBytes() {
+        int[] deeperThanTwo = new int[1];
+        qt().forAll(layers(), integers().between(1, 12_000), integers().between(1, 7), longs().all())
+                .checkAssert((genes, s, lanes, seed) -> {
+            fill(genes, s);
+            // Chunks of 4 tiles, states of up to 12 chunks: keel's trees are often deeper than 2.
+            RelayPlan plan = planner.plan(request, RelayPolicy.BALANCED_TREES);
+            deeperThanTwo[0] += plan.depth() > 2 ? 1 : 0;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            boolean channels = rnd.nextBoolean();
+            TileStream stream = packer.pack(plan, lanes);
+            byte[][] buffers = new byte[RANKS][6 * s];
+            BitSet[] landed = new BitSet[RANKS];
+            for (int r = 0; r < RANKS; r++) {
+                for (int i = 0; i < 2 * s; i++) {
+                    buffers[r][i] = (byte) rnd.nextInt(256);
+                }
+                landed[r] = new BitSet();
+                landed[r].set(0, 2 * s);
+            }
+            byte[][] before = new byte[RANKS][];
+            for (int r = 0; r < RANKS; r++) {
+                before[r] = buffers[r].clone();
+            }
+            TableRun.execute(stream.segment(), buffers, landed, lanes, channels, rnd);
+            for (int t = 0; t < plan.treeCount(); t++) {
+                int from = (int) plan.sourceOffset(t);
+                for (int j = 0; j < plan.targetCount(t); j++) {
+                    int at = (int) plan.targetOffset(t, j);
+                    assertArrayEquals(Arrays.copyOfRange(before[plan.source(t)], from, from + s),
+                            Arrays.copyOfRange(buffers[plan.target(t, j)], at, at + s),
+                            "expert " + plan.expert(t) + " on rank " + plan.target(t, j) + " at hop " + plan.hops(t, j));
+                }
+            }
+        });
+        assertTrue(deeperThanTwo[0] > 0, "some layers should have trees deeper than 2");
     }
 }

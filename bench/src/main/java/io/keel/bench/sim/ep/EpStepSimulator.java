@@ -26,8 +26,9 @@ import org.HdrHistogram.Histogram;
  *       expert's copies; its replica moves are taken as done off the critical path between
  *       windows (no transfer or planning time: EPLB's favourable case);</li>
  *   <li>keel exact-load: {@link EpBalancer#step} on this microbatch's loads, with the relay
- *       makespan estimate of its BALANCED_TREES relay trees as the transfer time and the measured step time as
- *       the planning time;</li>
+ *       makespan estimate of its BALANCED_TREES relay trees (any depth) as the transfer time and the measured
+ *       step time as the planning time; the relay makespans of DIRECT, ULTRAEP_SQRT and
+ *       BALANCED_DEPTH_TWO trees on the same plans are reported beside it;</li>
  *   <li>the force-balanced ideal: the mean rank load, no overhead.</li>
  * </ul>
  * A cold-path harness: allocates freely.
@@ -61,7 +62,7 @@ public final class EpStepSimulator {
                          double keelTransferExposed, double keelPlanning, double directUnits, double ultraepUnits,
                          double keelUnits, double lowerBoundUnits, int keelWorseThanUltraep, Histogram stepNanos,
                          double tasks, double tiles, int channels, double maxChannelBytesOverMean,
-                         double depthTwoBoundUnits, int keelDepth) {
+                         double depthTwoBoundUnits, int keelDepth, double keelDepthTwoUnits) {
         /** Ideal over keel's time: 1 is perfect. */
         public double keelFractionOfIdeal() {
             return ideal / keel;
@@ -119,12 +120,15 @@ public final class EpStepSimulator {
         double lb2 = 0;
         int worse = 0;
         int depth = 0;
+        double depthTwo = 0;
         double tasks = 0;
         double tiles = 0;
         double channelSkew = 1.0;
         try (EpBalancer balancer = new EpBalancer(base);
              EpBalancer sqrtBalancer = new EpBalancer(base.withRelayPolicy(io.keel.planners.relay.RelayPolicy.ULTRAEP_SQRT));
-             EpBalancer directBalancer = new EpBalancer(base.withRelayPolicy(io.keel.planners.relay.RelayPolicy.DIRECT))) {
+             EpBalancer directBalancer = new EpBalancer(base.withRelayPolicy(io.keel.planners.relay.RelayPolicy.DIRECT));
+             EpBalancer depthTwoBalancer = new EpBalancer(
+                     base.withRelayPolicy(io.keel.planners.relay.RelayPolicy.BALANCED_DEPTH_TWO))) {
             // Warm-up (JIT), then the timed rounds.
             for (int pass = 0; pass < 2; pass++) {
                 for (int r = 0; r < Math.max(1, timingRounds); r++) {
@@ -165,6 +169,7 @@ public final class EpStepSimulator {
                 double d = directBalancer.step(0, loads).relay().makespanUnits();
                 sqrt += s;
                 direct += d;
+                depthTwo += depthTwoBalancer.step(0, loads).relay().makespanUnits();
                 if (relay.makespanUnits() > s * (1 + 1e-12)) {
                     worse++;
                 }
@@ -173,7 +178,7 @@ public final class EpStepSimulator {
             }
         }
         return new Result(n, none, eplbTime, keel, ideal, exposed, planning, direct / n, sqrt / n, keelUnits / n, lb / n,
-                worse, h, tasks / n, tiles / n, base.channels(), channelSkew, lb2 / n, depth);
+                worse, h, tasks / n, tiles / n, base.channels(), channelSkew, lb2 / n, depth, depthTwo / n);
     }
 
     /** {@code shape} with another expert state size. */
@@ -189,7 +194,8 @@ public final class EpStepSimulator {
      * The Zipf sweep (UltraEP's workload at initial imbalance 1.3 to 4.0, 64 ranks, 256 experts,
      * 2 slots, top-8, 8192 tokens per rank) and, given the moe-traces folder, the real traces, as a
      * report tree ({@code keel ep-sim}): {@code zipf} and {@code traces} rows, the mean relay
-     * ratios, and the no-overlap table (every transfer exposed) by relay policy.
+     * ratios, and the no-overlap table (every transfer exposed) by relay policy (DIRECT,
+     * ULTRAEP_SQRT, keel's depth-2 trees, keel's trees of any depth).
      *
      * @param domain ranks per scale-up domain, a divisor of 64
      * @param traces the moe-traces folder, or {@code null} for the Zipf sweep alone
@@ -220,6 +226,7 @@ public final class EpStepSimulator {
             n.put("initialImbalance", imb);
             n.put("directPctOfIdeal", 100 * withoutOverlap(r, a, r.directUnits()));
             n.put("ultraepSqrtPctOfIdeal", 100 * withoutOverlap(r, a, r.ultraepUnits()));
+            n.put("keelDepthTwoPctOfIdeal", 100 * withoutOverlap(r, a, r.keelDepthTwoUnits()));
             n.put("keelPctOfIdeal", 100 * withoutOverlap(r, a, r.keelUnits()));
             noOverlap.add(n);
             sumRatio += r.keelUnits() / r.lowerBoundUnits();
@@ -305,7 +312,9 @@ public final class EpStepSimulator {
         row.put("planMicrosP50", r.stepNanos().getValueAtPercentile(50) / 1e3);
         row.put("directSB", r.directUnits());
         row.put("ultraepSB", r.ultraepUnits());
+        row.put("keelDepthTwoSB", r.keelDepthTwoUnits());
         row.put("keelSB", r.keelUnits());
+        row.put("keelDepth", r.keelDepth());
         row.put("lowerBoundSB", r.lowerBoundUnits());
         row.put("keelOverLowerBound", r.keelUnits() / r.lowerBoundUnits());
         row.put("depthTwoBoundSB", r.depthTwoBoundUnits());

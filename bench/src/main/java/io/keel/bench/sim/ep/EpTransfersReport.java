@@ -26,6 +26,7 @@ public final class EpTransfersReport {
         ws.put("directMakespan", r.directUnits());
         ws.put("ultraepMakespan", r.ultraepUnits());
         ws.put("keelMakespan", r.keelUnits());
+        ws.put("keelDepthTwoMakespan", r.keelDepthTwoUnits());
         ws.put("lowerBound", r.lowerBoundUnits());
         ws.put("depthTwoBound", r.depthTwoBoundUnits());
         ws.put("keelDepth", r.keelDepth());
