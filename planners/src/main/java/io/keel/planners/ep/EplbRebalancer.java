@@ -635,10 +635,31 @@ public final class EplbRebalancer {
                 best = cheapest(l, e, false);
             }
             if (best >= 0) {
+                keepInTarget(l, best, e);
                 apply(l, best, e);
                 plan.restored++;
             }
         }
+    }
+
+    /**
+     * Makes {@code want} hold {@code e} at slot {@code p}, where a restore puts it, so that no later
+     * move overwrites it: the target copy of {@code e} elsewhere trades places with what {@code p}
+     * was to get (the target keeps its copies per expert), or, when the target has no copy of
+     * {@code e} (the current placement was kept), {@code p}'s redundant copy is dropped from it.
+     */
+    private void keepInTarget(int l, int p, int e) {
+        final int base = l * slots;
+        if (want[base + p] == e) {
+            return;
+        }
+        for (int q = 0; q < slots; q++) {
+            if (want[base + q] == e) {
+                want[base + q] = want[base + p];
+                break;
+            }
+        }
+        want[base + p] = e;
     }
 
     /**
