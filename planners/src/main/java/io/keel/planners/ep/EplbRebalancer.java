@@ -9,7 +9,8 @@ import io.keel.core.Checks;
  *
  * <p><b>What it optimises, and how.</b> Per layer the served imbalance: max / mean GPU load when
  * each expert's load is split evenly over its copies (as {@link PlacementImbalance} measures it),
- * the mean over surviving ranks. A call runs in four steps:
+ * the mean over surviving ranks; across layers, the sum of their drops per copy moved. It is a
+ * greedy heuristic, not an optimum. A call runs in five steps:
  * <ol>
  * <li><b>Target.</b> The balance EPLB would reach: {@link EplbPlanner}'s plan for the new loads
  *     when the layout is EPLB's own (uniform slots, no excluded rank); otherwise EPLB's global
@@ -22,29 +23,35 @@ import io.keel.core.Checks;
  * <li><b>Relabel.</b> EPLB's GPUs are interchangeable (and so are the slots of one GPU), so the
  *     target's GPUs are matched to the current ones (same slot count; same node when spreading)
  *     greedily by the copies they share, largest overlap first, and inside a matched pair every
- *     current copy the target also holds stays in its slot. The slots that still differ are the
- *     candidate moves; applying all of them gives exactly the target's served balance.
- * <li><b>Restore.</b> An expert with no copy on a surviving rank gets one first (the candidate
- *     slot, or any slot holding a redundant copy or nothing, that leaves the lowest max load).
- *     Restores are not charged to the budget: an expert without a copy cannot be served.
- * <li><b>Buy balance.</b> When the budget covers every candidate, all are applied. Otherwise,
- *     greedily, one move at a time: each layer's best candidate is the one that leaves the lowest
- *     max GPU load (then the lowest sum of squared GPU loads), among those that do not remove an
- *     expert's last copy; the layer whose best candidate lowers its max / mean the most (then its
- *     normalised sum of squares) gets the move. It stops at the budget or when no candidate
- *     improves any layer, so a budgeted plan is never worse than the current placement.
+ *     current copy the target also holds stays in its slot. Applying every slot that still differs
+ *     gives exactly the target's served balance.
+ * <li><b>Sticky target.</b> When the budget cannot pay for that, the aim is a placement nearer the
+ *     current one: the target's copies per expert, packed heaviest first as EPLB packs them, except
+ *     that a copy stays on a rank that holds it now while that rank's load stays within 2% over the
+ *     target's max rank load (or within what the least-loaded rank would reach).
+ * <li><b>Restore.</b> An expert with no copy on a surviving rank gets one first (a slot the aim
+ *     gives it, or any slot holding a redundant copy or nothing, whichever leaves the lowest max
+ *     load). Restores are not charged to the budget: an expert without a copy cannot be served.
+ * <li><b>Buy balance.</b> When the budget covers every slot that differs from the aim, all are
+ *     applied. Otherwise, greedily: a layer's options are its best chain (a move toward the aim
+ *     plus, when it overwrites an expert's last copy, the move that re-creates that expert
+ *     elsewhere, and so on, at most four moves, so every expert keeps a copy; two single-copy
+ *     experts trading GPUs are a chain of two), the best being the one that lowers the layer's max
+ *     / mean the most per copy moved (then its sum of squared GPU loads), and taking the whole layer
+ *     to its aim at once. The option that gains the most per copy, over all layers, is applied,
+ *     until the budget is spent or no option improves any layer, so a budgeted plan is never worse
+ *     than the current placement on the new loads.
  * </ol>
- * A layer whose current placement already serves the new loads as well as the target does keeps
- * it, so without a budget the result's imbalance is EPLB's or better. Every copy that is not moved
- * stays where it is. With no current placement the result is the
- * target itself; with EPLB's layout and neither exclusions nor spreading that is EPLB's
- * {@code phy2log}, element for element.
+ * A layer whose current placement already serves the new loads better than the aim keeps it, so
+ * without a budget the result's imbalance is EPLB's or better. Every copy that is not moved stays
+ * where it is. With no current placement the result is the target itself; with EPLB's layout and
+ * neither exclusions nor spreading that is EPLB's {@code phy2log}, element for element.
  *
  * <p><b>Skip when balanced.</b> A layer whose current imbalance is at or below the skip threshold
  * (and that lost no expert) is kept as it is, at O(experts + slots) cost.
  *
  * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling plus
- * O(moves x slots x (slots + ranks)) for the greedy. Deterministic (double arithmetic in a fixed
+ * O(chains x slots x (slots + ranks)) for the greedy. Deterministic (double arithmetic in a fixed
  * order, ties to the lowest index).
  *
  * <p>Threading: one thread per rebalancer. Allocation: the constructor allocates every array
@@ -52,6 +59,14 @@ import io.keel.core.Checks;
  * {@link IllegalArgumentException} before anything changes; the previous plan stays valid.
  */
 public final class EplbRebalancer {
+    /** Longest chain of dependent moves the greedy weighs as one step. */
+    private static final int MAX_CHAIN = 4;
+    /**
+     * How far over the target's max rank load the sticky target lets a rank go to keep a copy where
+     * it is: 2% (measured on the serving replay, where the window's loads predict the next steps'
+     * only to several percent, a tighter fit bought nothing but moves).
+     */
+    private static final double STICKY_SLACK = 1.02;
     private final int maxLayers;
     private final int experts;
     private final int slots;
@@ -66,13 +81,20 @@ public final class EplbRebalancer {
     private final TorchCpuSort sort;
     // Work arrays.
     private final int[] want;
+    private final int[] sticky;
     private final double[] load;
     private final double[] layerMax;
     private final double[] layerSq;
     private final double[] layerMean;
-    private final int[] bestSlot;
-    private final double[] bestMax;
-    private final double[] bestSq;
+    private final int[] bestLen;
+    private final int[] bestChains;
+    private final double[] bestGainMax;
+    private final double[] bestGainSq;
+    private final int[] fullCost;
+    private final double[] fullGain;
+    private final int[] chain = new int[MAX_CHAIN];
+    private final int[] undo = new int[MAX_CHAIN];
+    private int chainLen;
     private final boolean[] live;
     private final double[] delta;
     private final int[] tgt;
@@ -129,13 +151,17 @@ public final class EplbRebalancer {
         int n = Math.max(slots, experts);
         sort = new TorchCpuSort(n);
         want = new int[maxLayers * slots];
+        sticky = new int[maxLayers * slots];
         load = new double[maxLayers * ranks];
         layerMax = new double[maxLayers];
         layerSq = new double[maxLayers];
         layerMean = new double[maxLayers];
-        bestSlot = new int[maxLayers];
-        bestMax = new double[maxLayers];
-        bestSq = new double[maxLayers];
+        bestLen = new int[maxLayers];
+        bestChains = new int[maxLayers * MAX_CHAIN];
+        bestGainMax = new double[maxLayers];
+        bestGainSq = new double[maxLayers];
+        fullCost = new int[maxLayers];
+        fullGain = new double[maxLayers];
         live = new boolean[ranks];
         delta = new double[ranks];
         tgt = new int[slots];
@@ -229,6 +255,18 @@ public final class EplbRebalancer {
         if (current == null) {
             fromScratch(layers);
         } else {
+            int eplbDiffs = 0;
+            for (int l = 0; l < layers; l++) {
+                eplbDiffs += plan.skipped[l] ? 0 : diffs(l);
+            }
+            if (eplbDiffs > plan.budget) {
+                // EPLB's own placement is out of the budget's reach: aim at the sticky one.
+                for (int l = 0; l < layers; l++) {
+                    if (!plan.skipped[l]) {
+                        System.arraycopy(sticky, l * slots, want, l * slots, slots);
+                    }
+                }
+            }
             int pending = 0;
             for (int l = 0; l < layers; l++) {
                 if (!plan.skipped[l]) {
@@ -313,16 +351,109 @@ public final class EplbRebalancer {
             generalTarget(l, liveSlots);
         }
         if (spreadHot) {
-            spreadHotExperts(l);
+            spreadHotExperts(l, tgt, 0);
         }
         if (current == null) {
             System.arraycopy(tgt, 0, want, base, slots);
             return;
         }
         relabel(l);
-        if (imbalance.imbalance(want, w, l) >= plan.imbalanceBefore[l]) {
-            // The current placement serves the new loads at least as well as the target: keep it.
+        stickyTarget(l);
+        if (spreadHot) {
+            spreadHotExperts(l, sticky, base);
+        }
+        if (imbalance.imbalance(want, w, l) > plan.imbalanceBefore[l]) {
+            // The current placement serves the new loads better than the target: keep it.
             System.arraycopy(plan.phy2log, base, want, base, slots);
+        }
+        if (imbalance.imbalance(sticky, w, l) > plan.imbalanceBefore[l]) {
+            System.arraycopy(plan.phy2log, base, sticky, base, slots);
+        }
+    }
+
+    /**
+     * The sticky target of layer {@code l}, written into {@code sticky}: the target's copies per expert,
+     * packed as EPLB packs them (heaviest copy first, to the least-loaded surviving rank with a free
+     * slot), except that a copy stays on a rank that holds it now (the least loaded of those) whenever
+     * that rank's load stays within the target's max rank load, or within what the least-loaded rank
+     * would reach. Its balance is close to the target's, with far fewer slots changed.
+     */
+    private void stickyTarget(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        java.util.Arrays.fill(tcnt, 0);
+        java.util.Arrays.fill(tload, 0.0);
+        for (int p = 0; p < slots; p++) {
+            if (tgt[p] >= 0) {
+                tcnt[tgt[p]]++;
+            }
+        }
+        for (int p = 0; p < slots; p++) {
+            if (tgt[p] >= 0) {
+                tload[layout.rankOfSlot(p)] += (double) w[eBase + tgt[p]] / tcnt[tgt[p]];
+            }
+        }
+        double cap = 0;
+        for (int r = 0; r < ranks; r++) {
+            cap = Math.max(cap, tload[r]);
+        }
+        cap *= STICKY_SLACK;
+        java.util.Arrays.fill(tload, 0.0);
+        java.util.Arrays.fill(packFill, 0);
+        for (int p = 0; p < slots; p++) {
+            sticky[base + p] = live[layout.rankOfSlot(p)] ? -2 : -1;
+        }
+        int n = 0;
+        for (int e = 0; e < experts; e++) {
+            for (int k = 0; k < tcnt[e]; k++) {
+                keys[n] = (float) w[eBase + e] / tcnt[e];
+                itemExpert[n++] = e;
+            }
+        }
+        sort.sortDescending(keys, 0, n, order);
+        int moved = 0;
+        for (int k = 0; k < n; k++) {
+            final int e = itemExpert[order[k]];
+            final double share = (double) w[eBase + e] / tcnt[e];
+            int stay = -1;
+            int least = -1;
+            for (int p = 0; p < slots; p++) {
+                int r = layout.rankOfSlot(p);
+                if (sticky[base + p] != -2 || packFill[r] >= layout.end(r) - layout.first(r)) {
+                    continue;
+                }
+                if (plan.phy2log[base + p] == e && (stay < 0 || tload[r] < tload[layout.rankOfSlot(stay)])) {
+                    stay = p;
+                }
+                if (least < 0 || tload[r] < tload[least]) {
+                    least = r;
+                }
+            }
+            if (stay >= 0 && tload[layout.rankOfSlot(stay)] + share <= Math.max(cap, tload[least] + share)) {
+                int r = layout.rankOfSlot(stay);
+                sticky[base + stay] = e;
+                packFill[r]++;
+                tload[r] += share;
+            } else {
+                // Placed below, once the copies that stay have their slots; order[0 .. k) is consumed.
+                order[moved++] = e * ranks + least;
+                packFill[least]++;
+                tload[least] += share;
+            }
+        }
+        for (int k = 0; k < moved; k++) {
+            int e = order[k] / ranks;
+            int r = order[k] % ranks;
+            int p = layout.first(r);
+            while (sticky[base + p] != -2) {
+                p++;
+            }
+            sticky[base + p] = e;
+        }
+        for (int p = 0; p < slots; p++) {
+            if (sticky[base + p] == -2) {
+                sticky[base + p] = -1;
+            }
         }
     }
 
@@ -405,7 +536,7 @@ public final class EplbRebalancer {
     }
 
     /** Moves one copy of each replicated expert confined to one node into another node (the cheapest swap). */
-    private void spreadHotExperts(int l) {
+    private void spreadHotExperts(int l, int[] t, int off) {
         if (nodes < 2) {
             return;
         }
@@ -414,7 +545,7 @@ public final class EplbRebalancer {
         java.util.Arrays.fill(tcnt, 0);
         java.util.Arrays.fill(tload, 0.0);
         for (int p = 0; p < slots; p++) {
-            int e = tgt[p];
+            int e = t[off + p];
             if (e >= 0) {
                 tcnt[e]++;
                 nodeCopies[e * nodes + layout.rankOfSlot(p) / layout.ranksPerNode()]++;
@@ -428,7 +559,7 @@ public final class EplbRebalancer {
             distinct[e] = d;
         }
         for (int p = 0; p < slots; p++) {
-            int e = tgt[p];
+            int e = t[off + p];
             if (e >= 0) {
                 tload[layout.rankOfSlot(p)] += (double) w[eBase + e] / tcnt[e];
             }
@@ -443,13 +574,13 @@ public final class EplbRebalancer {
             int bq = -1;
             double bestCost = Double.POSITIVE_INFINITY;
             for (int p = 0; p < slots; p++) {
-                if (tgt[p] != e) {
+                if (t[off + p] != e) {
                     continue;
                 }
                 int rp = layout.rankOfSlot(p);
                 int n0 = rp / perNode;
                 for (int q = 0; q < slots; q++) {
-                    int f = tgt[q];
+                    int f = t[off + q];
                     int rq = layout.rankOfSlot(q);
                     int nq = rq / perNode;
                     if (f < 0 || f == e || nq == n0 || breaksSpread(f, n0, nq)) {
@@ -465,7 +596,7 @@ public final class EplbRebalancer {
                 }
             }
             if (bp >= 0) {
-                swapTarget(eBase, bp, bq);
+                swapTarget(eBase, t, off, bp, bq);
             }
         }
     }
@@ -478,10 +609,10 @@ public final class EplbRebalancer {
         return after < 2;
     }
 
-    private void swapTarget(int eBase, int p, int q) {
+    private void swapTarget(int eBase, int[] t, int off, int p, int q) {
         final int perNode = layout.ranksPerNode();
-        int e = tgt[p];
-        int f = tgt[q];
+        int e = t[off + p];
+        int f = t[off + q];
         int rp = layout.rankOfSlot(p);
         int rq = layout.rankOfSlot(q);
         double se = (double) w[eBase + e] / tcnt[e];
@@ -490,8 +621,8 @@ public final class EplbRebalancer {
         tload[rq] += se - sf;
         moveNode(e, rp / perNode, rq / perNode);
         moveNode(f, rq / perNode, rp / perNode);
-        tgt[p] = f;
-        tgt[q] = e;
+        t[off + p] = f;
+        t[off + q] = e;
     }
 
     private void moveNode(int e, int from, int to) {
@@ -663,10 +794,9 @@ public final class EplbRebalancer {
     }
 
     /**
-     * The legal move of layer {@code l} that leaves the lowest (max, sum of squares) GPU loads, or
-     * -1: a copy of {@code expert} (any slot, or only the slots whose target it is when
-     * {@code candidatesOnly}), or with {@code expert < 0} each candidate slot's own target. Leaves
-     * the winner's figures in {@code evalMax}, {@code evalSq}.
+     * The legal slot of layer {@code l} for a copy of {@code expert} (any slot, or only the slots
+     * whose target it is when {@code candidatesOnly}) that leaves the lowest (max, sum of squares) GPU
+     * loads, or -1.
      */
     private int cheapest(int l, int expert, boolean candidatesOnly) {
         final int base = l * slots;
@@ -674,8 +804,8 @@ public final class EplbRebalancer {
         double bm = 0;
         double bs = 0;
         for (int p = 0; p < slots; p++) {
-            int b = expert >= 0 ? expert : want[base + p];
-            if (b < 0 || b == plan.phy2log[base + p] || !live[layout.rankOfSlot(p)]
+            int b = expert;
+            if (b == plan.phy2log[base + p] || !live[layout.rankOfSlot(p)]
                     || (candidatesOnly && want[base + p] != b) || !legal(l, p)) {
                 continue;
             }
@@ -698,23 +828,8 @@ public final class EplbRebalancer {
 
     private void applyAll(int layers) {
         for (int l = 0; l < layers; l++) {
-            if (plan.skipped[l]) {
-                continue;
-            }
-            final int base = l * slots;
-            for (int p = 0; p < slots; p++) {
-                if (want[base + p] != plan.phy2log[base + p]) {
-                    int a = plan.phy2log[base + p];
-                    int b = want[base + p];
-                    plan.phy2log[base + p] = b;
-                    if (a >= 0) {
-                        plan.logcnt[l * experts + a]--;
-                    }
-                    if (b >= 0) {
-                        plan.logcnt[l * experts + b]++;
-                    }
-                    plan.addMove(l, p, a, b);
-                }
+            if (!plan.skipped[l]) {
+                applyLayer(l);
             }
         }
     }
@@ -723,43 +838,221 @@ public final class EplbRebalancer {
         for (int l = 0; l < layers; l++) {
             if (!plan.skipped[l]) {
                 loads(l);
-                bestMove(l);
+                options(l, budget);
             } else {
-                bestSlot[l] = -1;
+                bestLen[l] = 0;
+                fullCost[l] = 0;
             }
         }
-        for (int spent = 0; spent < budget; spent++) {
+        int left = budget;
+        while (left > 0) {
             int pick = -1;
-            double pickMax = 0;
+            boolean full = false;
+            double pickGain = 0;
             double pickSq = 0;
             for (int l = 0; l < layers; l++) {
-                if (bestSlot[l] < 0) {
-                    continue;
+                if (bestLen[l] > left || fullCost[l] > left) {
+                    options(l, left);
                 }
-                double mean = layerMean[l];
-                double gMax = (layerMax[l] - bestMax[l]) / mean;
-                double gSq = (layerSq[l] - bestSq[l]) / (mean * mean);
-                if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
-                    continue;
-                }
-                if (pick < 0 || gMax > pickMax + 1e-12 || (gMax >= pickMax - 1e-12 && gSq > pickSq)) {
+                if (fullCost[l] > 0 && (pick < 0 || fullGain[l] > pickGain + 1e-12)) {
                     pick = l;
-                    pickMax = gMax;
-                    pickSq = gSq;
+                    full = true;
+                    pickGain = fullGain[l];
+                    pickSq = 0;
+                }
+                if (bestLen[l] > 0 && (pick < 0 || bestGainMax[l] > pickGain + 1e-12
+                        || (bestGainMax[l] >= pickGain - 1e-12 && !full && bestGainSq[l] > pickSq))) {
+                    pick = l;
+                    full = false;
+                    pickGain = bestGainMax[l];
+                    pickSq = bestGainSq[l];
                 }
             }
             if (pick < 0) {
                 return;
             }
-            apply(pick, bestSlot[pick], want[pick * slots + bestSlot[pick]]);
-            bestMove(pick);
+            if (full) {
+                left -= fullCost[pick];
+                applyLayer(pick);
+            } else {
+                final int at = pick * MAX_CHAIN;
+                for (int i = bestLen[pick] - 1; i >= 0; i--) {
+                    int p = bestChains[at + i];
+                    apply(pick, p, want[pick * slots + p]);
+                }
+                left -= bestLen[pick];
+            }
+            options(pick, left);
         }
     }
 
-    private void bestMove(int l) {
-        bestSlot[l] = cheapest(l, -1, true);
-        bestMax[l] = evalMax;
-        bestSq[l] = evalSq;
+    /**
+     * Layer {@code l}'s two options within {@code limit} moves: its best chain, and all its remaining
+     * candidates at once (the whole way to its target), each with its gain in max / mean per copy.
+     */
+    private void options(int l, int limit) {
+        bestChain(l, limit);
+        int d = diffs(l);
+        fullCost[l] = 0;
+        if (d > 0 && d <= limit) {
+            double gain = (layerMax[l] / layerMean[l] - imbalance.imbalance(want, w, l)) / d;
+            if (gain > 1e-12) {
+                fullCost[l] = d;
+                fullGain[l] = gain;
+            }
+        }
+    }
+
+    private void applyLayer(int l) {
+        final int base = l * slots;
+        for (int p = 0; p < slots; p++) {
+            int b = want[base + p];
+            int a = plan.phy2log[base + p];
+            if (b != a) {
+                plan.phy2log[base + p] = b;
+                if (a >= 0) {
+                    plan.logcnt[l * experts + a]--;
+                }
+                if (b >= 0) {
+                    plan.logcnt[l * experts + b]++;
+                }
+                plan.addMove(l, p, a, b);
+            }
+        }
+        loads(l);
+    }
+
+    /**
+     * Layer {@code l}'s best chain of at most {@code limit} candidate moves: a move, plus the moves that
+     * re-create the copies it (and they) overwrite when those are last copies, so that every expert
+     * still has a copy once the chain is applied (single-copy experts trading GPUs are a chain of two).
+     * Best = the largest drop of max / mean per copy moved, then of the normalised sum of squares;
+     * only chains that improve count.
+     */
+    private void bestChain(int l, int limit) {
+        final int base = l * slots;
+        final double mean = layerMean[l];
+        bestLen[l] = 0;
+        for (int p = 0; p < slots; p++) {
+            int b = want[base + p];
+            if (b < 0 || b == plan.phy2log[base + p] || !buildChain(l, p, Math.min(limit, MAX_CHAIN))
+                    || !measureChain(l)) {
+                continue;
+            }
+            double gMax = (layerMax[l] - evalMax) / mean / chainLen;
+            double gSq = (layerSq[l] - evalSq) / (mean * mean) / chainLen;
+            if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
+                continue;
+            }
+            if (bestLen[l] == 0 || gMax > bestGainMax[l] + 1e-12
+                    || (gMax >= bestGainMax[l] - 1e-12 && gSq > bestGainSq[l])) {
+                bestLen[l] = chainLen;
+                bestGainMax[l] = gMax;
+                bestGainSq[l] = gSq;
+                System.arraycopy(chain, 0, bestChains, l * MAX_CHAIN, chainLen);
+            }
+        }
+    }
+
+    /** Builds the chain that starts with slot {@code p} into {@code chain}; false when it needs more than {@code limit} moves. */
+    private boolean buildChain(int l, int p, int limit) {
+        final int base = l * slots;
+        if (limit < 1) {
+            return false;
+        }
+        chain[0] = p;
+        chainLen = 1;
+        int need = lastCopyOverwritten(l, p);
+        while (need >= 0) {
+            if (chainLen == limit) {
+                return false;
+            }
+            int q = -1;
+            for (int s = 0; s < slots && q < 0; s++) {
+                if (want[base + s] == need && plan.phy2log[base + s] != need && !inChain(s)) {
+                    q = s;
+                }
+            }
+            if (q < 0) {
+                return false;
+            }
+            chain[chainLen++] = q;
+            need = lastCopyOverwritten(l, q);
+        }
+        return true;
+    }
+
+    /** The expert whose only copy slot {@code p} holds, when no chain move creates another; else -1. */
+    private int lastCopyOverwritten(int l, int p) {
+        final int base = l * slots;
+        int a = plan.phy2log[base + p];
+        if (a < 0 || plan.logcnt[l * experts + a] >= 2) {
+            return -1;
+        }
+        for (int i = 0; i < chainLen; i++) {
+            if (want[base + chain[i]] == a) {
+                return -1;
+            }
+        }
+        return a;
+    }
+
+    private boolean inChain(int s) {
+        for (int i = 0; i < chainLen; i++) {
+            if (chain[i] == s) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies the chain tentatively, checks that no expert lost its last copy, measures max and sum of
+     * squared GPU loads into {@code evalMax}, {@code evalSq}, and undoes it.
+     */
+    private boolean measureChain(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        for (int i = 0; i < chainLen; i++) {
+            int q = chain[i];
+            int a = plan.phy2log[base + q];
+            undo[i] = a;
+            plan.phy2log[base + q] = want[base + q];
+            if (a >= 0) {
+                plan.logcnt[eBase + a]--;
+            }
+            plan.logcnt[eBase + want[base + q]]++;
+        }
+        boolean valid = true;
+        for (int i = 0; i < chainLen; i++) {
+            valid &= undo[i] < 0 || plan.logcnt[eBase + undo[i]] > 0;
+        }
+        if (valid) {
+            for (int q = 0; q < slots; q++) {
+                int e = plan.phy2log[base + q];
+                if (e >= 0) {
+                    delta[layout.rankOfSlot(q)] += (double) w[eBase + e] / plan.logcnt[eBase + e];
+                }
+            }
+            double max = 0;
+            double sq = 0;
+            for (int r = 0; r < ranks; r++) {
+                max = Math.max(max, delta[r]);
+                sq += delta[r] * delta[r];
+                delta[r] = 0;
+            }
+            evalMax = max;
+            evalSq = sq;
+        }
+        for (int i = chainLen - 1; i >= 0; i--) {
+            int q = chain[i];
+            plan.logcnt[eBase + plan.phy2log[base + q]]--;
+            if (undo[i] >= 0) {
+                plan.logcnt[eBase + undo[i]]++;
+            }
+            plan.phy2log[base + q] = undo[i];
+        }
+        return valid;
     }
 
     /** Writes expert {@code b} into slot {@code p} of layer {@code l} and refreshes the layer's loads. */
