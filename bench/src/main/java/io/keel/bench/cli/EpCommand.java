@@ -77,11 +77,46 @@ public final class EpCommand implements Runnable {
                     + "of its expert count up to 8.")
     Path trace;
 
+    @Option(names = "--serve-replay",
+            description = "Serving replay of periodic rebalancing: EPLB from scratch, keel incremental under 5/10/25% "
+                    + "budgets, the quota planner; over --trace (a processed CSV or the moe-traces folder) or the "
+                    + "drifting-skew Zipf workload.")
+    boolean serveReplay;
+
+    @Option(names = "--rebalance-every", description = "Replay: steps between rebalances, also the window (default ${DEFAULT-VALUE}).")
+    int rebalanceEvery = 10;
+
+    @Option(names = "--max-moves", description = "Replay: cap on each incremental strategy's copies moved per rebalance.")
+    int maxMoves = Integer.MAX_VALUE;
+
+    @Option(names = "--fail-rank", paramLabel = "R@STEP", description = "Replay: rank R fails before step STEP (repeatable).")
+    List<String> failRanks = new ArrayList<>();
+
+    @Option(names = "--fail-node", paramLabel = "N@STEP", description = "Replay: every rank of node N fails before step STEP.")
+    List<String> failNodes = new ArrayList<>();
+
+    @Option(names = "--ranks-per-node", description = "Replay: ranks per node, the failure domain (default: half the ranks).")
+    Integer ranksPerNode;
+
+    @Option(names = "--layers", description = "Replay, synthetic: MoE layers (default ${DEFAULT-VALUE}).")
+    int layers = 8;
+
+    @Option(names = "--steps", description = "Replay, synthetic: steps (default ${DEFAULT-VALUE}).")
+    int steps = 200;
+
+    @Option(names = "--copy-bytes", description = "Replay: bytes of one expert copy (default ${DEFAULT-VALUE}: "
+            + "3 x 2048 x 1408 bf16, a Qwen1.5-MoE-A2.7B expert).")
+    long copyBytes = 3L * 2048 * 1408 * 2;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
+        if (serveReplay) {
+            Report.print(System.out, serveReplay(), output.json());
+            return;
+        }
         EpEvaluation.Kind kind = Arguments.from(spec, () -> EpEvaluation.Kind.parse(planner));
         QuotaPlanner.Options options = Arguments.from(spec, () -> new QuotaPlanner.Options(minTokens, eps, true));
         if (rounds < 1) {
@@ -89,6 +124,32 @@ public final class EpCommand implements Runnable {
         }
         Map<String, Object> r = trace == null ? synthetic(kind, options) : traces(kind, options);
         Report.print(System.out, r, output.json());
+    }
+
+    private Map<String, Object> serveReplay() {
+        if (rebalanceEvery < 1 || maxMoves < 0 || copyBytes < 0 || slots < 0) {
+            throw Arguments.bad(spec, "--rebalance-every must be >= 1, --max-moves, --copy-bytes and --slots >= 0");
+        }
+        List<io.keel.bench.sim.ep.ServeReplay.Failure> failures = new ArrayList<>();
+        for (String f : failRanks) {
+            failures.add(Arguments.from(spec, () -> ServeReplayReport.failure(false, f)));
+        }
+        for (String f : failNodes) {
+            failures.add(Arguments.from(spec, () -> ServeReplayReport.failure(true, f)));
+        }
+        boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
+        ServeReplayReport.Settings s = new ServeReplayReport.Settings(rebalanceEvery, maxMoves, failures, slots, copyBytes,
+                ranksGiven ? ranks : null, ranksPerNode);
+        if (trace != null) {
+            return Arguments.from(spec, () -> ServeReplayReport.traces(trace, s));
+        }
+        boolean expertsGiven = spec.commandLine().getParseResult().hasMatchedOption("--experts");
+        int e = expertsGiven ? experts : 128;
+        int r = ranksGiven ? ranks : 16;
+        if (steps < 2 || layers < 1) {
+            throw Arguments.bad(spec, "--steps must be >= 2 and --layers >= 1");
+        }
+        return Arguments.from(spec, () -> ServeReplayReport.zipf(e, layers, r, steps, (long) tokensPerRank * r * topk, seed, s));
     }
 
     private Map<String, Object> synthetic(EpEvaluation.Kind kind, QuotaPlanner.Options options) {

@@ -50,6 +50,42 @@ class EpCommandTest {
     }
 
     @Test
+    void eplbFromACurrentPlacementMovesOnlyWhatTheBudgetAllowsAndPlansAroundAFailedRank() {
+        String readme = "[[90,132,40,61,104,165,39,4,73,56,183,86],[20,107,104,64,19,197,187,157,172,86,16,27]]";
+        String placed = "[[5,6,5,7,8,4,3,4,10,9,10,2,0,1,11,1],[7,10,6,8,6,11,8,9,2,4,5,1,5,0,3,1]]";
+        String same = run("eplb", "--weights", readme, "--replicas", "16", "--groups", "4", "--nodes", "2", "--gpus", "8",
+                "--current", placed, "--max-moves", "3", "--json");
+        assertTrue(same.contains("\"movedCopies\":0,"), same);
+        assertTrue(same.contains("\"phy2log\":[[5,6,5,7,8,4,3,4,10,9,10,2,0,1,11,1],"), same);
+        String failed = run("eplb", "--weights", readme, "--replicas", "16", "--groups", "4", "--nodes", "2", "--gpus", "8",
+                "--current", placed, "--max-moves", "0", "--exclude-ranks", "3", "--batch-bytes", "1", "--json");
+        assertTrue(failed.contains("\"lostExperts\":[{\"layer\":0,\"expert\":3},{\"layer\":1,\"expert\":9}]"), failed);
+        assertTrue(failed.contains("\"restoredCopies\":2,"), failed);
+        assertTrue(failed.contains("\"unplacedExperts\":[]"), failed);
+        assertTrue(failed.matches("(?s).*\"phy2log\":\\[\\[(-?\\d+,){6}-1,-1,.*"), failed);
+        assertTrue(failed.contains("\"batches\":[[0],[1]]"), failed);
+    }
+
+    @Test
+    void serveReplayComparesTheFiveStrategiesAndDrillsFailures() {
+        String out = run("ep", "--serve-replay", "--ranks", "8", "--experts", "16", "--slots", "2", "--layers", "2",
+                "--steps", "40", "--rebalance-every", "5", "--ranks-per-node", "2", "--fail-rank", "1@12",
+                "--fail-node", "1@25", "--json");
+        int at = 0;
+        for (String name : new String[] {"eplb", "incremental-5", "incremental-10", "incremental-25", "quota"}) {
+            int i = out.indexOf("{\"name\":\"" + name + "\",\"movedCopies\":", at);
+            assertTrue(i > 0, name + " missing in order in " + out);
+            at = i;
+        }
+        assertTrue(out.contains("\"servedImbalance\":{\"mean\":"), out);
+        assertTrue(out.contains("\"lostExperts\":{\"rank 1@12\":{\"eplb\":"), out);
+        assertTrue(out.contains("\"kind\":\"node\",\"target\":1,\"step\":25,"), out);
+        assertTrue(out.contains("\"replanMicros\":"), out);
+        // The survivors' 20 slots hold all 16 experts, so every lost expert is restored and served.
+        assertTrue(!out.contains("\"mean\":null") && !out.contains("\"imbalanceAfterReplan\":null"), out);
+    }
+
+    @Test
     void traceReplaysAProcessedCsvFile() throws IOException {
         Path csv = Files.createTempFile("keel-trace", ".csv");
         try {

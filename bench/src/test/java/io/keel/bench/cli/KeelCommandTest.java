@@ -69,6 +69,9 @@ class KeelCommandTest {
         refused("planner", "ep", "--planner", "magic");
         refused("eps", "ep", "--eps", "-1");
         refused("--trace must be", "ep", "--trace", "no/such/file.csv");
+        refused("--fail-rank must be TARGET@STEP", "ep", "--serve-replay", "--fail-rank", "3");
+        refused("rank 9@5", "ep", "--serve-replay", "--ranks", "4", "--experts", "16", "--fail-rank", "9@5");
+        refused("--rebalance-every", "ep", "--serve-replay", "--rebalance-every", "0");
     }
 
     @Test
@@ -80,6 +83,12 @@ class KeelCommandTest {
         refused("weight", concat(new String[] {"eplb", "--weights", "[[1,-2]]"}, sizes));
         refused("replicas", "eplb", "--weights", "[[1,2]]", "--replicas", "1", "--groups", "1", "--nodes", "1",
                 "--gpus", "1");
+        String[] readme = {"eplb", "--weights", "[[1,2,3,4]]", "--replicas", "4", "--groups", "1", "--nodes", "1",
+            "--gpus", "2"};
+        refused("--current", concat(readme, new String[] {"--current", "[[0,1,2]]"}));
+        refused("current[1] must be in [-1, 4)", concat(readme, new String[] {"--current", "[[0,7,2,3]]"}));
+        refused("excludedRanks[0]", concat(readme, new String[] {"--exclude-ranks", "5"}));
+        refused("maxMoves", concat(readme, new String[] {"--max-moves", "-1"}));
     }
 
     @Test

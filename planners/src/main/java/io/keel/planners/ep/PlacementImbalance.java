@@ -15,6 +15,9 @@ import io.keel.core.Checks;
  * <p>A loaded expert without a copy makes the imbalance infinite (it cannot be served). All-zero
  * loads give 1.
  *
+ * <p>GPUs may hold different numbers of slots ({@link #PlacementImbalance(int, int[])}): GPU {@code g}
+ * then owns the {@code slotsPerGpu[g]} slots after those of GPUs {@code 0 .. g - 1}.
+ *
  * <p>Threading: one thread per instance. Allocation: the constructor allocates the per-expert and
  * per-GPU work arrays; the calls allocate nothing.
  */
@@ -24,20 +27,58 @@ public final class PlacementImbalance {
     private final int gpus;
     private final int[] copies;
     private final double[] gpuLoad;
+    private final int[] gpuOfSlot;
 
     /**
      * For placements of {@code experts} logical experts in {@code replicas} physical slots on
      * {@code gpus} GPUs ({@code replicas % gpus == 0}).
      */
     public PlacementImbalance(int experts, int replicas, int gpus) {
+        this(experts, uniformSlots(replicas, gpus));
+    }
+
+    /**
+     * For placements of {@code experts} logical experts on GPUs that hold {@code slotsPerGpu[g]}
+     * physical slots each (>= 1; the array is copied).
+     */
+    public PlacementImbalance(int experts, int[] slotsPerGpu) {
         this.experts = Checks.positive("experts", experts);
-        this.replicas = Checks.positive("replicas", replicas);
-        this.gpus = Checks.positive("gpus", gpus);
-        if (replicas % gpus != 0) {
-            throw new IllegalArgumentException("replicas must be a multiple of gpus (" + gpus + "), was " + replicas);
+        this.gpus = Checks.positive("slotsPerGpu.length", Checks.notNull("slotsPerGpu", slotsPerGpu).length);
+        long total = 0;
+        for (int g = 0; g < slotsPerGpu.length; g++) {
+            if (slotsPerGpu[g] < 1) {
+                throw Checks.element("slotsPerGpu", g, "must be >= 1", slotsPerGpu[g]);
+            }
+            total += slotsPerGpu[g];
+        }
+        if (total > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("total slots too large: " + total);
+        }
+        this.replicas = (int) total;
+        gpuOfSlot = new int[replicas];
+        for (int g = 0, p = 0; g < slotsPerGpu.length; g++) {
+            for (int k = 0; k < slotsPerGpu[g]; k++) {
+                gpuOfSlot[p++] = g;
+            }
         }
         copies = new int[experts];
         gpuLoad = new double[gpus];
+    }
+
+    private static int[] uniformSlots(int replicas, int gpus) {
+        Checks.positive("replicas", replicas);
+        Checks.positive("gpus", gpus);
+        if (replicas % gpus != 0) {
+            throw new IllegalArgumentException("replicas must be a multiple of gpus (" + gpus + "), was " + replicas);
+        }
+        int[] s = new int[gpus];
+        java.util.Arrays.fill(s, replicas / gpus);
+        return s;
+    }
+
+    /** Physical slots per layer (all GPUs). */
+    public int replicas() {
+        return replicas;
     }
 
     /**
@@ -95,14 +136,14 @@ public final class PlacementImbalance {
     }
 
     private int liveGpus(int[] phy2log, int pBase) {
-        final int perGpu = replicas / gpus;
+        // A GPU's slots are consecutive: count it at its first slot that holds an expert.
         int live = 0;
-        for (int g = 0; g < gpus; g++) {
-            for (int p = g * perGpu, end = p + perGpu; p < end; p++) {
-                if (phy2log[pBase + p] >= 0) {
-                    live++;
-                    break;
-                }
+        int last = -1;
+        for (int p = 0; p < replicas; p++) {
+            int g = gpuOfSlot[p];
+            if (g != last && phy2log[pBase + p] >= 0) {
+                live++;
+                last = g;
             }
         }
         return live;
@@ -110,11 +151,10 @@ public final class PlacementImbalance {
 
     private double maxGpuLoad(int[] phy2log, int[] weight, int pBase, int eBase) {
         java.util.Arrays.fill(gpuLoad, 0.0);
-        final int perGpu = replicas / gpus;
         for (int p = 0; p < replicas; p++) {
             int e = phy2log[pBase + p];
             if (e >= 0) {
-                gpuLoad[p / perGpu] += (double) weight[eBase + e] / copies[e];
+                gpuLoad[gpuOfSlot[p]] += (double) weight[eBase + e] / copies[e];
             }
         }
         double max = 0;

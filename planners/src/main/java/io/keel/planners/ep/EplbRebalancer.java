@@ -1,0 +1,1148 @@
+package io.keel.planners.ep;
+
+import io.keel.core.Checks;
+
+/**
+ * EPLB for serving: rebalances a running placement ({@code phy2log} per layer) for new load
+ * statistics under a budget of moved copies, instead of planning from scratch and moving nearly
+ * everything as {@link EplbPlanner} does.
+ *
+ * <p><b>What it optimises, and how.</b> Per layer the served imbalance: max / mean GPU load when
+ * each expert's load is split evenly over its copies (as {@link PlacementImbalance} measures it),
+ * the mean over surviving ranks; across layers, the sum of their drops per copy moved. It is a
+ * greedy heuristic, not an optimum. A call runs in five steps:
+ * <ol>
+ * <li><b>Target.</b> The balance EPLB would reach: {@link EplbPlanner}'s plan for the new loads
+ *     when the layout is EPLB's own (uniform slots, no excluded rank); otherwise EPLB's global
+ *     policy generalised to the survivors' slots (each extra slot to the expert with the largest
+ *     load per copy, first index on ties; copies heaviest first into the least-loaded surviving
+ *     rank that has a free slot). When the survivors hold fewer slots than there are experts, the
+ *     heaviest experts get one copy each and the rest are reported unplaced. With
+ *     {@code spreadHotExperts}, every expert with two or more copies that all sit in one node
+ *     swaps one copy with a slot of another node, the swap that raises the two ranks' loads least.
+ * <li><b>Relabel.</b> EPLB's GPUs are interchangeable (and so are the slots of one GPU), so the
+ *     target's GPUs are matched to the current ones (same slot count; same node when spreading)
+ *     greedily by the copies they share, largest overlap first, and inside a matched pair every
+ *     current copy the target also holds stays in its slot. Applying every slot that still differs
+ *     gives exactly the target's served balance.
+ * <li><b>Sticky target.</b> When the budget cannot pay for that, the aim is a placement nearer the
+ *     current one: the target's copies per expert, packed heaviest first as EPLB packs them, except
+ *     that a copy stays on a rank that holds it now while that rank's load stays within 2% over the
+ *     target's max rank load (or within what the least-loaded rank would reach).
+ * <li><b>Restore.</b> An expert with no copy on a surviving rank gets one first (a slot the aim
+ *     gives it, or any slot holding a redundant copy or nothing, whichever leaves the lowest max
+ *     load). Restores are not charged to the budget: an expert without a copy cannot be served.
+ * <li><b>Buy balance.</b> When the budget covers every slot that differs from the aim, all are
+ *     applied. Otherwise, greedily: a layer's options are its best chain (a move toward the aim
+ *     plus, when it overwrites an expert's last copy, the move that re-creates that expert
+ *     elsewhere, and so on, at most four moves, so every expert keeps a copy; two single-copy
+ *     experts trading GPUs are a chain of two), the best being the one that lowers the layer's max
+ *     / mean the most per copy moved (then its sum of squared GPU loads), and taking the whole layer
+ *     to its aim at once. The option that gains the most per copy, over all layers, is applied,
+ *     until the budget is spent or no option improves any layer, so a budgeted plan is never worse
+ *     than the current placement on the new loads.
+ * </ol>
+ * A layer whose current placement already serves the new loads better than the aim keeps it, so
+ * without a budget the result's imbalance is EPLB's or better. Every copy that is not moved stays
+ * where it is. With no current placement the result is the target itself; with EPLB's layout and
+ * neither exclusions nor spreading that is EPLB's {@code phy2log}, element for element.
+ *
+ * <p><b>Skip when balanced.</b> A layer whose current imbalance is at or below the skip threshold
+ * (and that lost no expert) is kept as it is, at O(experts + slots) cost.
+ *
+ * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling plus
+ * O(chains x slots x (slots + ranks)) for the greedy. Deterministic (double arithmetic in a fixed
+ * order, ties to the lowest index).
+ *
+ * <p>Threading: one thread per rebalancer. Allocation: the constructor allocates every array
+ * (O(maxLayers x (slots + experts)) plus O(ranks^2)); calls allocate nothing. Bad input throws
+ * {@link IllegalArgumentException} before anything changes; the previous plan stays valid.
+ */
+public final class EplbRebalancer {
+    /** Longest chain of dependent moves the greedy weighs as one step. */
+    private static final int MAX_CHAIN = 4;
+    /**
+     * How far over the target's max rank load the sticky target lets a rank go to keep a copy where
+     * it is: 2% (measured on the serving replay, where the window's loads predict the next steps'
+     * only to several percent, a tighter fit bought nothing but moves).
+     */
+    private static final double STICKY_SLACK = 1.02;
+    private final int maxLayers;
+    private final int experts;
+    private final int slots;
+    private final int ranks;
+    private final int nodes;
+    private final SlotLayout layout;
+    private final long copyBytes;
+    private final boolean spreadHot;
+    private final EplbPlanner eplb;
+    private final PlacementImbalance imbalance;
+    private final RebalancePlan plan;
+    private final TorchCpuSort sort;
+    // Work arrays.
+    private final int[] want;
+    private final int[] sticky;
+    private final double[] load;
+    private final double[] layerMax;
+    private final double[] layerSq;
+    private final double[] layerMean;
+    private final int[] bestLen;
+    private final int[] bestChains;
+    private final double[] bestGainMax;
+    private final double[] bestGainSq;
+    private final int[] fullCost;
+    private final double[] fullGain;
+    private final int[] chain = new int[MAX_CHAIN];
+    private final int[] undo = new int[MAX_CHAIN];
+    private int chainLen;
+    private final boolean[] live;
+    private final double[] delta;
+    private final int[] tgt;
+    private final int[] tcnt;
+    private final float[] keys;
+    private final int[] itemExpert;
+    private final int[] order;
+    private final float[] packLoad;
+    private final int[] packFill;
+    private final double[] tload;
+    private final int[] nodeCopies;
+    private final int[] distinct;
+    private final int[] need;
+    private final int[] overlap;
+    private final int[] pairs;
+    private final int[] bucket;
+    private final int[] matchOf;
+    private final boolean[] used;
+    private final int maxSlotsPerRank;
+    private int liveRanks;
+    private int[] w;
+    private double evalMax;
+    private double evalSq;
+
+    /**
+     * A rebalancer for up to {@code maxLayers} layers of {@code experts} logical experts on
+     * {@code layout}'s slots, each copy {@code copyBytes} bytes of expert state (>= 0). With a
+     * uniform layout, {@code groups} is EPLB's group count and the layout must be one EPLB accepts
+     * ({@link EplbPlanner}'s rules, nodes = the layout's nodes); heterogeneous layouts use the global
+     * policy. {@code spreadHotExperts} asks for the copies of replicated experts in two or more nodes.
+     *
+     * @throws IllegalArgumentException when the layout has fewer slots than experts, or EPLB rejects it
+     */
+    public EplbRebalancer(int maxLayers, int experts, int groups, SlotLayout layout, long copyBytes,
+                          boolean spreadHotExperts) {
+        this.maxLayers = Checks.positive("maxLayers", maxLayers);
+        this.experts = Checks.positive("experts", experts);
+        Checks.positive("groups", groups);
+        this.layout = Checks.notNull("layout", layout);
+        this.copyBytes = Checks.nonNegative("copyBytes", copyBytes);
+        this.spreadHot = spreadHotExperts;
+        slots = layout.slots();
+        ranks = layout.ranks();
+        nodes = layout.nodes();
+        if (slots < experts) {
+            throw new IllegalArgumentException("the layout's slots (" + slots + ") must be >= experts (" + experts + ")");
+        }
+        if ((long) maxLayers * (slots + experts) > Integer.MAX_VALUE / 4 || (long) ranks * ranks > 1 << 26) {
+            throw new IllegalArgumentException("maxLayers x (slots + experts) or ranks^2 too large");
+        }
+        eplb = layout.uniform() ? new EplbPlanner(maxLayers, experts, slots, groups, nodes, ranks) : null;
+        imbalance = new PlacementImbalance(experts, layout.slotsPerRank());
+        plan = new RebalancePlan(maxLayers, experts, slots, copyBytes);
+        int n = Math.max(slots, experts);
+        sort = new TorchCpuSort(n);
+        want = new int[maxLayers * slots];
+        sticky = new int[maxLayers * slots];
+        load = new double[maxLayers * ranks];
+        layerMax = new double[maxLayers];
+        layerSq = new double[maxLayers];
+        layerMean = new double[maxLayers];
+        bestLen = new int[maxLayers];
+        bestChains = new int[maxLayers * MAX_CHAIN];
+        bestGainMax = new double[maxLayers];
+        bestGainSq = new double[maxLayers];
+        fullCost = new int[maxLayers];
+        fullGain = new double[maxLayers];
+        live = new boolean[ranks];
+        delta = new double[ranks];
+        tgt = new int[slots];
+        tcnt = new int[experts];
+        keys = new float[n];
+        itemExpert = new int[n];
+        order = new int[n];
+        packLoad = new float[ranks];
+        packFill = new int[ranks];
+        tload = new double[ranks];
+        nodeCopies = new int[experts * nodes];
+        distinct = new int[experts];
+        need = new int[experts];
+        overlap = new int[ranks * ranks];
+        pairs = new int[ranks * ranks];
+        int most = 0;
+        for (int r = 0; r < ranks; r++) {
+            most = Math.max(most, layout.slotsOf(r));
+        }
+        maxSlotsPerRank = most;
+        bucket = new int[most + 2];
+        matchOf = new int[ranks];
+        used = new boolean[ranks];
+    }
+
+    /** The slot layout. */
+    public SlotLayout layout() {
+        return layout;
+    }
+
+    /** The last plan. */
+    public RebalancePlan lastPlan() {
+        return plan;
+    }
+
+    /** From scratch, no budget: EPLB's plan (on EPLB's layout). */
+    public RebalancePlan rebalance(int[] weight, int layers) {
+        return rebalance(null, weight, layers, Integer.MAX_VALUE, Long.MAX_VALUE, 0, null);
+    }
+
+    /** From {@code current}, at most {@code maxMoves} copies moved, no skipping, no exclusions. */
+    public RebalancePlan rebalance(int[] current, int[] weight, int layers, int maxMoves) {
+        return rebalance(current, weight, layers, maxMoves, Long.MAX_VALUE, 0, null);
+    }
+
+    /**
+     * Rebalances {@code layers} layers.
+     *
+     * @param current {@code phy2log[layer * slots + p]} in effect now ({@code [-1, experts)}), or null
+     *     to plan from scratch (the budget and threshold then do not apply; every filled slot is a move)
+     * @param weight new loads {@code weight[layer * experts + e]} (>= 0), e.g. the window's token counts
+     * @param maxMoves the most copies moved beyond restores (>= 0; {@link Integer#MAX_VALUE} for none)
+     * @param maxBytes the most bytes moved beyond restores (>= 0); the budget is the smaller of the two
+     * @param skipThreshold layers whose current max / mean is at or below it are kept (values below 1
+     *     never skip)
+     * @param excludedRanks ranks to plan without (failed or draining), or null: their slots end empty
+     */
+    public RebalancePlan rebalance(int[] current, int[] weight, int layers, int maxMoves, long maxBytes,
+                                   double skipThreshold, int[] excludedRanks) {
+        validate(current, weight, layers, maxMoves, maxBytes, skipThreshold, excludedRanks);
+        w = weight;
+        java.util.Arrays.fill(live, true);
+        if (excludedRanks != null) {
+            for (int r : excludedRanks) {
+                live[r] = false;
+            }
+        }
+        liveRanks = 0;
+        int liveSlots = 0;
+        for (int r = 0; r < ranks; r++) {
+            if (live[r]) {
+                liveRanks++;
+                liveSlots += layout.end(r) - layout.first(r);
+            }
+        }
+        boolean eplbTarget = eplb != null && liveRanks == ranks;
+        if (eplbTarget) {
+            eplb.rebalance(weight, layers);
+        }
+        long budgetLong = copyBytes == 0 ? maxMoves : Math.min(maxMoves, maxBytes / copyBytes);
+        plan.layers = layers;
+        plan.moves = 0;
+        plan.restored = 0;
+        plan.lost = 0;
+        plan.unplaced = 0;
+        plan.budget = (int) Math.min(Integer.MAX_VALUE, budgetLong);
+        plan.fromScratch = current == null;
+        for (int l = 0; l < layers; l++) {
+            prepareLayer(l, current, eplbTarget, liveSlots, skipThreshold);
+        }
+        if (current == null) {
+            fromScratch(layers);
+        } else {
+            int eplbDiffs = 0;
+            for (int l = 0; l < layers; l++) {
+                eplbDiffs += plan.skipped[l] ? 0 : diffs(l);
+            }
+            if (eplbDiffs > plan.budget) {
+                // EPLB's own placement is out of the budget's reach: aim at the sticky one.
+                for (int l = 0; l < layers; l++) {
+                    if (!plan.skipped[l]) {
+                        System.arraycopy(sticky, l * slots, want, l * slots, slots);
+                    }
+                }
+            }
+            int pending = 0;
+            for (int l = 0; l < layers; l++) {
+                if (!plan.skipped[l]) {
+                    restore(l);
+                    pending += diffs(l);
+                }
+            }
+            if (pending <= plan.budget) {
+                applyAll(layers);
+            } else {
+                greedy(layers, plan.budget);
+            }
+        }
+        finish(layers);
+        return plan;
+    }
+
+    private void validate(int[] current, int[] weight, int layers, int maxMoves, long maxBytes, double skipThreshold,
+                          int[] excludedRanks) {
+        Checks.inRange("layers", layers, 1, maxLayers);
+        Checks.sameLength("weight", Checks.notNull("weight", weight).length, layers * experts);
+        for (int i = 0; i < weight.length; i++) {
+            if (weight[i] < 0) {
+                throw Checks.element("weight", i, "must be >= 0", weight[i]);
+            }
+        }
+        if (current != null) {
+            Checks.sameLength("current", current.length, layers * slots);
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] < -1 || current[i] >= experts) {
+                    throw Checks.element("current", i, "must be in [-1, " + experts + ")", current[i]);
+                }
+            }
+        }
+        Checks.nonNegative("maxMoves", maxMoves);
+        Checks.nonNegative("maxBytes", maxBytes);
+        if (Double.isNaN(skipThreshold)) {
+            throw new IllegalArgumentException("skipThreshold must not be NaN");
+        }
+        if (excludedRanks != null) {
+            for (int i = 0; i < excludedRanks.length; i++) {
+                if (excludedRanks[i] < 0 || excludedRanks[i] >= ranks) {
+                    throw Checks.element("excludedRanks", i, "must be in [0, " + ranks + ")", excludedRanks[i]);
+                }
+            }
+        }
+    }
+
+    /** Loads the current layer (excluded ranks emptied), decides skipping, builds the target and {@code want}. */
+    private void prepareLayer(int l, int[] current, boolean eplbTarget, int liveSlots, double skipThreshold) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        for (int p = 0; p < slots; p++) {
+            plan.phy2log[base + p] = current == null || !live[layout.rankOfSlot(p)] ? -1 : current[base + p];
+        }
+        countCopies(l);
+        int lostHere = 0;
+        if (current != null) {
+            for (int e = 0; e < experts; e++) {
+                if (plan.logcnt[eBase + e] == 0) {
+                    plan.lostLayer[plan.lost] = l;
+                    plan.lostExpert[plan.lost++] = e;
+                    lostHere++;
+                }
+            }
+            plan.imbalanceBefore[l] = imbalance.imbalance(plan.phy2log, w, l);
+        } else {
+            plan.imbalanceBefore[l] = 0;
+        }
+        plan.skipped[l] = current != null && lostHere == 0 && skipThreshold >= 1
+                && plan.imbalanceBefore[l] <= skipThreshold;
+        if (plan.skipped[l]) {
+            System.arraycopy(plan.phy2log, base, want, base, slots);
+            return;
+        }
+        if (eplbTarget) {
+            EplbPlan e = eplb.lastPlan();
+            for (int p = 0; p < slots; p++) {
+                tgt[p] = e.phy2log[base + p];
+            }
+        } else {
+            generalTarget(l, liveSlots);
+        }
+        if (spreadHot) {
+            spreadHotExperts(l, tgt, 0);
+        }
+        if (current == null) {
+            System.arraycopy(tgt, 0, want, base, slots);
+            return;
+        }
+        relabel(l);
+        stickyTarget(l);
+        if (spreadHot) {
+            spreadHotExperts(l, sticky, base);
+        }
+        if (imbalance.imbalance(want, w, l) > plan.imbalanceBefore[l]) {
+            // The current placement serves the new loads better than the target: keep it.
+            System.arraycopy(plan.phy2log, base, want, base, slots);
+        }
+        if (imbalance.imbalance(sticky, w, l) > plan.imbalanceBefore[l]) {
+            System.arraycopy(plan.phy2log, base, sticky, base, slots);
+        }
+    }
+
+    /**
+     * The sticky target of layer {@code l}, written into {@code sticky}: the target's copies per expert,
+     * packed as EPLB packs them (heaviest copy first, to the least-loaded surviving rank with a free
+     * slot), except that a copy stays on a rank that holds it now (the least loaded of those) whenever
+     * that rank's load stays within the target's max rank load, or within what the least-loaded rank
+     * would reach. Its balance is close to the target's, with far fewer slots changed.
+     */
+    private void stickyTarget(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        java.util.Arrays.fill(tcnt, 0);
+        java.util.Arrays.fill(tload, 0.0);
+        for (int p = 0; p < slots; p++) {
+            if (tgt[p] >= 0) {
+                tcnt[tgt[p]]++;
+            }
+        }
+        for (int p = 0; p < slots; p++) {
+            if (tgt[p] >= 0) {
+                tload[layout.rankOfSlot(p)] += (double) w[eBase + tgt[p]] / tcnt[tgt[p]];
+            }
+        }
+        double cap = 0;
+        for (int r = 0; r < ranks; r++) {
+            cap = Math.max(cap, tload[r]);
+        }
+        cap *= STICKY_SLACK;
+        java.util.Arrays.fill(tload, 0.0);
+        java.util.Arrays.fill(packFill, 0);
+        for (int p = 0; p < slots; p++) {
+            sticky[base + p] = live[layout.rankOfSlot(p)] ? -2 : -1;
+        }
+        int n = 0;
+        for (int e = 0; e < experts; e++) {
+            for (int k = 0; k < tcnt[e]; k++) {
+                keys[n] = (float) w[eBase + e] / tcnt[e];
+                itemExpert[n++] = e;
+            }
+        }
+        sort.sortDescending(keys, 0, n, order);
+        int moved = 0;
+        for (int k = 0; k < n; k++) {
+            final int e = itemExpert[order[k]];
+            final double share = (double) w[eBase + e] / tcnt[e];
+            int stay = -1;
+            int least = -1;
+            for (int p = 0; p < slots; p++) {
+                int r = layout.rankOfSlot(p);
+                if (sticky[base + p] != -2 || packFill[r] >= layout.end(r) - layout.first(r)) {
+                    continue;
+                }
+                if (plan.phy2log[base + p] == e && (stay < 0 || tload[r] < tload[layout.rankOfSlot(stay)])) {
+                    stay = p;
+                }
+                if (least < 0 || tload[r] < tload[least]) {
+                    least = r;
+                }
+            }
+            if (stay >= 0 && tload[layout.rankOfSlot(stay)] + share <= Math.max(cap, tload[least] + share)) {
+                int r = layout.rankOfSlot(stay);
+                sticky[base + stay] = e;
+                packFill[r]++;
+                tload[r] += share;
+            } else {
+                // Placed below, once the copies that stay have their slots; order[0 .. k) is consumed.
+                order[moved++] = e * ranks + least;
+                packFill[least]++;
+                tload[least] += share;
+            }
+        }
+        for (int k = 0; k < moved; k++) {
+            int e = order[k] / ranks;
+            int r = order[k] % ranks;
+            int p = layout.first(r);
+            while (sticky[base + p] != -2) {
+                p++;
+            }
+            sticky[base + p] = e;
+        }
+        for (int p = 0; p < slots; p++) {
+            if (sticky[base + p] == -2) {
+                sticky[base + p] = -1;
+            }
+        }
+    }
+
+    private int diffs(int l) {
+        final int base = l * slots;
+        int n = 0;
+        for (int p = 0; p < slots; p++) {
+            if (want[base + p] != plan.phy2log[base + p]) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void countCopies(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        java.util.Arrays.fill(plan.logcnt, eBase, eBase + experts, 0);
+        for (int p = 0; p < slots; p++) {
+            int e = plan.phy2log[base + p];
+            if (e >= 0) {
+                plan.logcnt[eBase + e]++;
+            }
+        }
+    }
+
+    /** EPLB's global policy over the surviving ranks' slots, written into {@code tgt}. */
+    private void generalTarget(int l, int liveSlots) {
+        final int eBase = l * experts;
+        java.util.Arrays.fill(tgt, -1);
+        if (liveSlots == 0) {
+            return;
+        }
+        if (liveSlots >= experts) {
+            java.util.Arrays.fill(tcnt, 1);
+            for (int extra = liveSlots - experts; extra > 0; extra--) {
+                int best = 0;
+                float bestLoad = (float) w[eBase] / tcnt[0];
+                for (int e = 1; e < experts; e++) {
+                    float v = (float) w[eBase + e] / tcnt[e];
+                    if (v > bestLoad) {
+                        best = e;
+                        bestLoad = v;
+                    }
+                }
+                tcnt[best]++;
+            }
+        } else {
+            for (int e = 0; e < experts; e++) {
+                keys[e] = w[eBase + e];
+            }
+            sort.sortDescending(keys, 0, experts, order);
+            java.util.Arrays.fill(tcnt, 0);
+            for (int k = 0; k < liveSlots; k++) {
+                tcnt[order[k]] = 1;
+            }
+        }
+        int items = 0;
+        for (int e = 0; e < experts; e++) {
+            for (int k = 0; k < tcnt[e]; k++) {
+                itemExpert[items] = e;
+                keys[items++] = (float) w[eBase + e] / tcnt[e];
+            }
+        }
+        sort.sortDescending(keys, 0, items, order);
+        java.util.Arrays.fill(packLoad, 0f);
+        java.util.Arrays.fill(packFill, 0);
+        for (int k = 0; k < items; k++) {
+            int item = order[k];
+            int best = -1;
+            for (int r = 0; r < ranks; r++) {
+                if (live[r] && packFill[r] < layout.end(r) - layout.first(r)
+                        && (best < 0 || packLoad[r] < packLoad[best])) {
+                    best = r;
+                }
+            }
+            tgt[layout.first(best) + packFill[best]++] = itemExpert[item];
+            packLoad[best] += keys[item];
+        }
+    }
+
+    /** Moves one copy of each replicated expert confined to one node into another node (the cheapest swap). */
+    private void spreadHotExperts(int l, int[] t, int off) {
+        if (nodes < 2) {
+            return;
+        }
+        final int eBase = l * experts;
+        java.util.Arrays.fill(nodeCopies, 0);
+        java.util.Arrays.fill(tcnt, 0);
+        java.util.Arrays.fill(tload, 0.0);
+        for (int p = 0; p < slots; p++) {
+            int e = t[off + p];
+            if (e >= 0) {
+                tcnt[e]++;
+                nodeCopies[e * nodes + layout.rankOfSlot(p) / layout.ranksPerNode()]++;
+            }
+        }
+        for (int e = 0; e < experts; e++) {
+            int d = 0;
+            for (int n = 0; n < nodes; n++) {
+                d += nodeCopies[e * nodes + n] > 0 ? 1 : 0;
+            }
+            distinct[e] = d;
+        }
+        for (int p = 0; p < slots; p++) {
+            int e = t[off + p];
+            if (e >= 0) {
+                tload[layout.rankOfSlot(p)] += (double) w[eBase + e] / tcnt[e];
+            }
+        }
+        final int perNode = layout.ranksPerNode();
+        for (int e = 0; e < experts; e++) {
+            if (tcnt[e] < 2 || distinct[e] != 1) {
+                continue;
+            }
+            final double se = (double) w[eBase + e] / tcnt[e];
+            int bp = -1;
+            int bq = -1;
+            double bestCost = Double.POSITIVE_INFINITY;
+            for (int p = 0; p < slots; p++) {
+                if (t[off + p] != e) {
+                    continue;
+                }
+                int rp = layout.rankOfSlot(p);
+                int n0 = rp / perNode;
+                for (int q = 0; q < slots; q++) {
+                    int f = t[off + q];
+                    int rq = layout.rankOfSlot(q);
+                    int nq = rq / perNode;
+                    if (f < 0 || f == e || nq == n0 || breaksSpread(f, n0, nq)) {
+                        continue;
+                    }
+                    double sf = (double) w[eBase + f] / tcnt[f];
+                    double cost = Math.max(tload[rp] - se + sf, tload[rq] - sf + se);
+                    if (cost < bestCost) {
+                        bestCost = cost;
+                        bp = p;
+                        bq = q;
+                    }
+                }
+            }
+            if (bp >= 0) {
+                swapTarget(eBase, t, off, bp, bq);
+            }
+        }
+    }
+
+    private boolean breaksSpread(int f, int n0, int nq) {
+        if (tcnt[f] < 2 || distinct[f] < 2) {
+            return false;
+        }
+        int after = distinct[f] - (nodeCopies[f * nodes + nq] == 1 ? 1 : 0) + (nodeCopies[f * nodes + n0] == 0 ? 1 : 0);
+        return after < 2;
+    }
+
+    private void swapTarget(int eBase, int[] t, int off, int p, int q) {
+        final int perNode = layout.ranksPerNode();
+        int e = t[off + p];
+        int f = t[off + q];
+        int rp = layout.rankOfSlot(p);
+        int rq = layout.rankOfSlot(q);
+        double se = (double) w[eBase + e] / tcnt[e];
+        double sf = (double) w[eBase + f] / tcnt[f];
+        tload[rp] += sf - se;
+        tload[rq] += se - sf;
+        moveNode(e, rp / perNode, rq / perNode);
+        moveNode(f, rq / perNode, rp / perNode);
+        t[off + p] = f;
+        t[off + q] = e;
+    }
+
+    private void moveNode(int e, int from, int to) {
+        if (--nodeCopies[e * nodes + from] == 0) {
+            distinct[e]--;
+        }
+        if (nodeCopies[e * nodes + to]++ == 0) {
+            distinct[e]++;
+        }
+    }
+
+    /**
+     * Matches the target's ranks to the current ones by shared copies (largest first; same slot
+     * count, same node when spreading) and writes the target into {@code want}, keeping every
+     * current copy the matched target rank also holds in its slot.
+     */
+    private void relabel(int l) {
+        final int base = l * slots;
+        java.util.Arrays.fill(overlap, 0);
+        // need[e] counts target copies per expert on the target rank being scanned.
+        for (int k = 0; k < ranks; k++) {
+            if (!live[k]) {
+                continue;
+            }
+            for (int q = layout.first(k); q < layout.end(k); q++) {
+                if (tgt[q] >= 0) {
+                    need[tgt[q]]++;
+                }
+            }
+            for (int p = 0; p < slots; p++) {
+                int a = plan.phy2log[base + p];
+                if (a >= 0 && need[a] > 0) {
+                    overlap[k * ranks + layout.rankOfSlot(p)]++;
+                }
+            }
+            for (int q = layout.first(k); q < layout.end(k); q++) {
+                if (tgt[q] >= 0) {
+                    need[tgt[q]] = 0;
+                }
+            }
+        }
+        matchRanks();
+        for (int j = 0; j < ranks; j++) {
+            for (int p = layout.first(j); p < layout.end(j); p++) {
+                want[base + p] = -1;
+            }
+        }
+        for (int k = 0; k < ranks; k++) {
+            if (live[k]) {
+                placeOnto(base, k, matchOf[k]);
+            }
+        }
+    }
+
+    /** Greedy matching of target rank k to current rank matchOf[k], by overlap descending (counting sort). */
+    private void matchRanks() {
+        final int top = maxSlotsPerRank + 1;
+        java.util.Arrays.fill(bucket, 0);
+        for (int i = 0; i < ranks * ranks; i++) {
+            bucket[top - Math.min(overlap[i], maxSlotsPerRank)]++;
+        }
+        for (int b = 1; b < bucket.length; b++) {
+            bucket[b] += bucket[b - 1];
+        }
+        // Stable: pairs of equal overlap stay in (target rank, current rank) order.
+        for (int i = ranks * ranks - 1; i >= 0; i--) {
+            pairs[--bucket[top - Math.min(overlap[i], maxSlotsPerRank)]] = i;
+        }
+        java.util.Arrays.fill(matchOf, -1);
+        java.util.Arrays.fill(used, false);
+        final int perNode = layout.ranksPerNode();
+        for (int i = 0; i < ranks * ranks; i++) {
+            int k = pairs[i] / ranks;
+            int j = pairs[i] % ranks;
+            if (live[k] && live[j] && matchOf[k] < 0 && !used[j]
+                    && layout.end(k) - layout.first(k) == layout.end(j) - layout.first(j)
+                    && (!spreadHot || k / perNode == j / perNode)) {
+                matchOf[k] = j;
+                used[j] = true;
+            }
+        }
+    }
+
+    private void placeOnto(int base, int k, int j) {
+        for (int q = layout.first(k); q < layout.end(k); q++) {
+            if (tgt[q] >= 0) {
+                need[tgt[q]]++;
+            }
+        }
+        for (int p = layout.first(j); p < layout.end(j); p++) {
+            int a = plan.phy2log[base + p];
+            if (a >= 0 && need[a] > 0) {
+                want[base + p] = a;
+                need[a]--;
+            } else {
+                want[base + p] = -2;
+            }
+        }
+        int p = layout.first(j);
+        for (int q = layout.first(k); q < layout.end(k); q++) {
+            int e = tgt[q];
+            if (e >= 0 && need[e] > 0) {
+                while (want[base + p] != -2) {
+                    p++;
+                }
+                want[base + p] = e;
+                need[e]--;
+            }
+        }
+        for (int r = layout.first(j); r < layout.end(j); r++) {
+            if (want[base + r] == -2) {
+                want[base + r] = -1;
+            }
+        }
+    }
+
+    private void fromScratch(int layers) {
+        for (int l = 0; l < layers; l++) {
+            final int base = l * slots;
+            for (int p = 0; p < slots; p++) {
+                int e = want[base + p];
+                plan.phy2log[base + p] = e;
+                if (e >= 0) {
+                    plan.addMove(l, p, -1, e);
+                }
+            }
+            countCopies(l);
+        }
+    }
+
+    /** Gives every lost expert of layer {@code l} a copy, while a slot can take one. */
+    private void restore(int l) {
+        final int eBase = l * experts;
+        loads(l);
+        for (int e = 0; e < experts; e++) {
+            if (plan.logcnt[eBase + e] != 0) {
+                continue;
+            }
+            int best = cheapest(l, e, true);
+            if (best < 0) {
+                best = cheapest(l, e, false);
+            }
+            if (best >= 0) {
+                keepInTarget(l, best, e);
+                apply(l, best, e);
+                plan.restored++;
+            }
+        }
+    }
+
+    /**
+     * Makes {@code want} hold {@code e} at slot {@code p}, where a restore puts it, so that no later
+     * move overwrites it: the target copy of {@code e} elsewhere trades places with what {@code p}
+     * was to get (the target keeps its copies per expert), or, when the target has no copy of
+     * {@code e} (the current placement was kept), {@code p}'s redundant copy is dropped from it.
+     */
+    private void keepInTarget(int l, int p, int e) {
+        final int base = l * slots;
+        if (want[base + p] == e) {
+            return;
+        }
+        for (int q = 0; q < slots; q++) {
+            if (want[base + q] == e) {
+                want[base + q] = want[base + p];
+                break;
+            }
+        }
+        want[base + p] = e;
+    }
+
+    /**
+     * The legal slot of layer {@code l} for a copy of {@code expert} (any slot, or only the slots
+     * whose target it is when {@code candidatesOnly}) that leaves the lowest (max, sum of squares) GPU
+     * loads, or -1.
+     */
+    private int cheapest(int l, int expert, boolean candidatesOnly) {
+        final int base = l * slots;
+        int best = -1;
+        double bm = 0;
+        double bs = 0;
+        for (int p = 0; p < slots; p++) {
+            int b = expert;
+            if (b == plan.phy2log[base + p] || !live[layout.rankOfSlot(p)]
+                    || (candidatesOnly && want[base + p] != b) || !legal(l, p)) {
+                continue;
+            }
+            evaluate(l, p, b);
+            if (best < 0 || evalMax < bm || (evalMax == bm && evalSq < bs)) {
+                best = p;
+                bm = evalMax;
+                bs = evalSq;
+            }
+        }
+        evalMax = bm;
+        evalSq = bs;
+        return best;
+    }
+
+    private boolean legal(int l, int p) {
+        int a = plan.phy2log[l * slots + p];
+        return a < 0 || plan.logcnt[l * experts + a] >= 2;
+    }
+
+    private void applyAll(int layers) {
+        for (int l = 0; l < layers; l++) {
+            if (!plan.skipped[l]) {
+                applyLayer(l);
+            }
+        }
+    }
+
+    private void greedy(int layers, int budget) {
+        for (int l = 0; l < layers; l++) {
+            if (!plan.skipped[l]) {
+                loads(l);
+                options(l, budget);
+            } else {
+                bestLen[l] = 0;
+                fullCost[l] = 0;
+            }
+        }
+        int left = budget;
+        while (left > 0) {
+            int pick = -1;
+            boolean full = false;
+            double pickGain = 0;
+            double pickSq = 0;
+            for (int l = 0; l < layers; l++) {
+                if (bestLen[l] > left || fullCost[l] > left) {
+                    options(l, left);
+                }
+                if (fullCost[l] > 0 && (pick < 0 || fullGain[l] > pickGain + 1e-12)) {
+                    pick = l;
+                    full = true;
+                    pickGain = fullGain[l];
+                    pickSq = 0;
+                }
+                if (bestLen[l] > 0 && (pick < 0 || bestGainMax[l] > pickGain + 1e-12
+                        || (bestGainMax[l] >= pickGain - 1e-12 && !full && bestGainSq[l] > pickSq))) {
+                    pick = l;
+                    full = false;
+                    pickGain = bestGainMax[l];
+                    pickSq = bestGainSq[l];
+                }
+            }
+            if (pick < 0) {
+                return;
+            }
+            if (full) {
+                left -= fullCost[pick];
+                applyLayer(pick);
+            } else {
+                final int at = pick * MAX_CHAIN;
+                for (int i = bestLen[pick] - 1; i >= 0; i--) {
+                    int p = bestChains[at + i];
+                    apply(pick, p, want[pick * slots + p]);
+                }
+                left -= bestLen[pick];
+            }
+            options(pick, left);
+        }
+    }
+
+    /**
+     * Layer {@code l}'s two options within {@code limit} moves: its best chain, and all its remaining
+     * candidates at once (the whole way to its target), each with its gain in max / mean per copy.
+     */
+    private void options(int l, int limit) {
+        bestChain(l, limit);
+        int d = diffs(l);
+        fullCost[l] = 0;
+        if (d > 0 && d <= limit) {
+            double gain = (layerMax[l] / layerMean[l] - imbalance.imbalance(want, w, l)) / d;
+            if (gain > 1e-12) {
+                fullCost[l] = d;
+                fullGain[l] = gain;
+            }
+        }
+    }
+
+    private void applyLayer(int l) {
+        final int base = l * slots;
+        for (int p = 0; p < slots; p++) {
+            int b = want[base + p];
+            int a = plan.phy2log[base + p];
+            if (b != a) {
+                plan.phy2log[base + p] = b;
+                if (a >= 0) {
+                    plan.logcnt[l * experts + a]--;
+                }
+                if (b >= 0) {
+                    plan.logcnt[l * experts + b]++;
+                }
+                plan.addMove(l, p, a, b);
+            }
+        }
+        loads(l);
+    }
+
+    /**
+     * Layer {@code l}'s best chain of at most {@code limit} candidate moves: a move, plus the moves that
+     * re-create the copies it (and they) overwrite when those are last copies, so that every expert
+     * still has a copy once the chain is applied (single-copy experts trading GPUs are a chain of two).
+     * Best = the largest drop of max / mean per copy moved, then of the normalised sum of squares;
+     * only chains that improve count.
+     */
+    private void bestChain(int l, int limit) {
+        final int base = l * slots;
+        final double mean = layerMean[l];
+        bestLen[l] = 0;
+        for (int p = 0; p < slots; p++) {
+            int b = want[base + p];
+            if (b < 0 || b == plan.phy2log[base + p] || !buildChain(l, p, Math.min(limit, MAX_CHAIN))
+                    || !measureChain(l)) {
+                continue;
+            }
+            double gMax = (layerMax[l] - evalMax) / mean / chainLen;
+            double gSq = (layerSq[l] - evalSq) / (mean * mean) / chainLen;
+            if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
+                continue;
+            }
+            if (bestLen[l] == 0 || gMax > bestGainMax[l] + 1e-12
+                    || (gMax >= bestGainMax[l] - 1e-12 && gSq > bestGainSq[l])) {
+                bestLen[l] = chainLen;
+                bestGainMax[l] = gMax;
+                bestGainSq[l] = gSq;
+                System.arraycopy(chain, 0, bestChains, l * MAX_CHAIN, chainLen);
+            }
+        }
+    }
+
+    /** Builds the chain that starts with slot {@code p} into {@code chain}; false when it needs more than {@code limit} moves. */
+    private boolean buildChain(int l, int p, int limit) {
+        final int base = l * slots;
+        if (limit < 1) {
+            return false;
+        }
+        chain[0] = p;
+        chainLen = 1;
+        int need = lastCopyOverwritten(l, p);
+        while (need >= 0) {
+            if (chainLen == limit) {
+                return false;
+            }
+            int q = -1;
+            for (int s = 0; s < slots && q < 0; s++) {
+                if (want[base + s] == need && plan.phy2log[base + s] != need && !inChain(s)) {
+                    q = s;
+                }
+            }
+            if (q < 0) {
+                return false;
+            }
+            chain[chainLen++] = q;
+            need = lastCopyOverwritten(l, q);
+        }
+        return true;
+    }
+
+    /** The expert whose only copy slot {@code p} holds, when no chain move creates another; else -1. */
+    private int lastCopyOverwritten(int l, int p) {
+        final int base = l * slots;
+        int a = plan.phy2log[base + p];
+        if (a < 0 || plan.logcnt[l * experts + a] >= 2) {
+            return -1;
+        }
+        for (int i = 0; i < chainLen; i++) {
+            if (want[base + chain[i]] == a) {
+                return -1;
+            }
+        }
+        return a;
+    }
+
+    private boolean inChain(int s) {
+        for (int i = 0; i < chainLen; i++) {
+            if (chain[i] == s) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies the chain tentatively, checks that no expert lost its last copy, measures max and sum of
+     * squared GPU loads into {@code evalMax}, {@code evalSq}, and undoes it.
+     */
+    private boolean measureChain(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        for (int i = 0; i < chainLen; i++) {
+            int q = chain[i];
+            int a = plan.phy2log[base + q];
+            undo[i] = a;
+            plan.phy2log[base + q] = want[base + q];
+            if (a >= 0) {
+                plan.logcnt[eBase + a]--;
+            }
+            plan.logcnt[eBase + want[base + q]]++;
+        }
+        boolean valid = true;
+        for (int i = 0; i < chainLen; i++) {
+            valid &= undo[i] < 0 || plan.logcnt[eBase + undo[i]] > 0;
+        }
+        if (valid) {
+            for (int q = 0; q < slots; q++) {
+                int e = plan.phy2log[base + q];
+                if (e >= 0) {
+                    delta[layout.rankOfSlot(q)] += (double) w[eBase + e] / plan.logcnt[eBase + e];
+                }
+            }
+            double max = 0;
+            double sq = 0;
+            for (int r = 0; r < ranks; r++) {
+                max = Math.max(max, delta[r]);
+                sq += delta[r] * delta[r];
+                delta[r] = 0;
+            }
+            evalMax = max;
+            evalSq = sq;
+        }
+        for (int i = chainLen - 1; i >= 0; i--) {
+            int q = chain[i];
+            plan.logcnt[eBase + plan.phy2log[base + q]]--;
+            if (undo[i] >= 0) {
+                plan.logcnt[eBase + undo[i]]++;
+            }
+            plan.phy2log[base + q] = undo[i];
+        }
+        return valid;
+    }
+
+    /** Writes expert {@code b} into slot {@code p} of layer {@code l} and refreshes the layer's loads. */
+    private void apply(int l, int p, int b) {
+        final int base = l * slots;
+        int a = plan.phy2log[base + p];
+        plan.phy2log[base + p] = b;
+        if (a >= 0) {
+            plan.logcnt[l * experts + a]--;
+        }
+        plan.logcnt[l * experts + b]++;
+        plan.addMove(l, p, a, b);
+        loads(l);
+    }
+
+    /** GPU loads, max, sum of squares and mean of layer {@code l} under the current copies. */
+    private void loads(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        final int rBase = l * ranks;
+        java.util.Arrays.fill(load, rBase, rBase + ranks, 0.0);
+        long total = 0;
+        for (int e = 0; e < experts; e++) {
+            total += w[eBase + e];
+        }
+        for (int p = 0; p < slots; p++) {
+            int e = plan.phy2log[base + p];
+            if (e >= 0) {
+                load[rBase + layout.rankOfSlot(p)] += (double) w[eBase + e] / plan.logcnt[eBase + e];
+            }
+        }
+        double max = 0;
+        double sq = 0;
+        for (int r = 0; r < ranks; r++) {
+            double v = load[rBase + r];
+            max = Math.max(max, v);
+            sq += v * v;
+        }
+        layerMax[l] = max;
+        layerSq[l] = sq;
+        layerMean[l] = liveRanks == 0 || total == 0 ? 1.0 : (double) total / liveRanks;
+    }
+
+    /** Max and sum of squared GPU loads of layer {@code l} if slot {@code p} held {@code b} (a legal move). */
+    private void evaluate(int l, int p, int b) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        final int rBase = l * ranks;
+        final int a = plan.phy2log[base + p];
+        final int ca = a >= 0 ? plan.logcnt[eBase + a] : 0;
+        final double wa = a >= 0 ? w[eBase + a] : 0;
+        final int cb = plan.logcnt[eBase + b];
+        final double wb = w[eBase + b];
+        final double dA = ca >= 2 ? wa / (ca - 1) - wa / ca : 0;
+        final double dB = cb > 0 ? wb / (cb + 1) - wb / cb : 0;
+        for (int q = 0; q < slots; q++) {
+            int x = plan.phy2log[base + q];
+            if (q == p || x < 0) {
+                continue;
+            }
+            if (x == a) {
+                delta[layout.rankOfSlot(q)] += dA;
+            } else if (x == b) {
+                delta[layout.rankOfSlot(q)] += dB;
+            }
+        }
+        delta[layout.rankOfSlot(p)] += wb / (cb + 1) - (ca > 0 ? wa / ca : 0);
+        double max = 0;
+        double sq = 0;
+        for (int r = 0; r < ranks; r++) {
+            double v = load[rBase + r] + delta[r];
+            delta[r] = 0;
+            max = Math.max(max, v);
+            sq += v * v;
+        }
+        evalMax = max;
+        evalSq = sq;
+    }
+
+    private void finish(int layers) {
+        for (int l = 0; l < layers; l++) {
+            final int eBase = l * experts;
+            for (int e = 0; e < experts; e++) {
+                if (plan.logcnt[eBase + e] == 0) {
+                    plan.unplacedLayer[plan.unplaced] = l;
+                    plan.unplacedExpert[plan.unplaced++] = e;
+                }
+            }
+            plan.imbalanceAfter[l] = imbalance.imbalance(plan.phy2log, w, l);
+        }
+        w = null;
+    }
+}
