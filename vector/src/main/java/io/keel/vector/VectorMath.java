@@ -52,15 +52,27 @@ public final class VectorMath {
 
     /** Dot product of two vectors of equal length. */
     public static float dot(float[] a, float[] b) {
-        Objects.requireNonNull(a, "a");
-        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
-        return dot(a, 0, b, 0, a.length);
+        return checkedDot(a, 0, b, 0, sameLength(a, b));
     }
 
     /** Dot product of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int dim) {
         range("a", a, aOff, dim);
         range("b", b, bOff, dim);
+        return checkedDot(a, aOff, b, bOff, dim);
+    }
+
+    /**
+     * The two-array entry points check less than the ranged ones (both ranges are the whole
+     * arrays) and call the kernel directly: one more call level in between and C2 stopped
+     * inlining them into a caller's loop (RESULTS.md, 2026-11-29).
+     */
+    private static int sameLength(float[] a, float[] b) {
+        int dim = Objects.requireNonNull(a, "a").length;
+        return Checks.sameLength("b", Objects.requireNonNull(b, "b").length, dim);
+    }
+
+    private static float checkedDot(float[] a, int aOff, float[] b, int bOff, int dim) {
         float r = IMPL.dot(a, aOff, b, bOff, dim);
         if (!Float.isFinite(r)) {
             throw nonFinite("dot", a, aOff, b, bOff, dim);
@@ -86,15 +98,17 @@ public final class VectorMath {
      * overflow for any float input).
      */
     public static float cosine(float[] a, float[] b) {
-        Objects.requireNonNull(a, "a");
-        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
-        return cosine(a, 0, b, 0, a.length);
+        return checkedCosine(a, 0, b, 0, sameLength(a, b));
     }
 
     /** Cosine similarity in {@code [-1, 1]}; 0 when either vector is zero; any finite input, as above. */
     public static float cosine(float[] a, int aOff, float[] b, int bOff, int dim) {
         range("a", a, aOff, dim);
         range("b", b, bOff, dim);
+        return checkedCosine(a, aOff, b, bOff, dim);
+    }
+
+    private static float checkedCosine(float[] a, int aOff, float[] b, int bOff, int dim) {
         float r = IMPL.cosine(a, aOff, b, bOff, dim);
         if (r != r) {
             r = cosineInDouble(a, aOff, b, bOff, dim);
@@ -121,15 +135,17 @@ public final class VectorMath {
 
     /** Squared Euclidean distance of two vectors of equal length. */
     public static float squaredL2(float[] a, float[] b) {
-        Objects.requireNonNull(a, "a");
-        Checks.sameLength("b", Objects.requireNonNull(b, "b").length, a.length);
-        return squaredL2(a, 0, b, 0, a.length);
+        return checkedSquaredL2(a, 0, b, 0, sameLength(a, b));
     }
 
     /** Squared Euclidean distance of {@code a[aOff, aOff + dim)} and {@code b[bOff, bOff + dim)}. */
     public static float squaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
         range("a", a, aOff, dim);
         range("b", b, bOff, dim);
+        return checkedSquaredL2(a, aOff, b, bOff, dim);
+    }
+
+    private static float checkedSquaredL2(float[] a, int aOff, float[] b, int bOff, int dim) {
         float r = IMPL.squaredL2(a, aOff, b, bOff, dim);
         if (!Float.isFinite(r)) {
             throw nonFinite("squaredL2", a, aOff, b, bOff, dim);
@@ -326,25 +342,39 @@ public final class VectorMath {
 
     /** Requires {@code [off, off + dim)} inside an array of {@code length}. */
     static void range(String name, int length, int off, int dim) {
+        if (dim < 0 || off < 0 || off > length - dim) {
+            throw outOfRange(name, length, off, dim);
+        }
+    }
+
+    /**
+     * The failure of {@link #range}, built out of line: with the message concatenation inside it,
+     * {@code range} and the kernels' entry points grew past what C2 inlines into a caller's loop
+     * ("callee uses too much stack"), which cost 8-13 ns per pairwise call (RESULTS.md).
+     */
+    private static IllegalArgumentException outOfRange(String name, int length, int off, int dim) {
         if (dim < 0) {
-            throw new IllegalArgumentException("dim must be >= 0, was " + dim);
+            return new IllegalArgumentException("dim must be >= 0, was " + dim);
         }
-        if (off < 0 || off > length - dim) {
-            throw new IllegalArgumentException(name + ": range [" + off + ", " + ((long) off + dim)
-                    + ") does not fit its length " + length);
-        }
+        return new IllegalArgumentException(name + ": range [" + off + ", " + ((long) off + dim)
+                + ") does not fit its length " + length);
     }
 
     /** Requires {@code [off, off + bytes)} inside the segment. */
     static void range(String name, MemorySegment s, long off, long bytes, int dim) {
         Objects.requireNonNull(s, name);
+        if (dim < 0 || off < 0 || off > s.byteSize() - bytes) {
+            throw outOfRange(name, s, off, bytes, dim);
+        }
+    }
+
+    /** The failure of the segment {@link #range}, out of line as {@link #outOfRange(String, int, int, int)}. */
+    private static IllegalArgumentException outOfRange(String name, MemorySegment s, long off, long bytes, int dim) {
         if (dim < 0) {
-            throw new IllegalArgumentException("dim must be >= 0, was " + dim);
+            return new IllegalArgumentException("dim must be >= 0, was " + dim);
         }
-        if (off < 0 || off > s.byteSize() - bytes) {
-            throw new IllegalArgumentException(name + ": byte range [" + off + ", " + (off + bytes)
-                    + ") does not fit its size " + s.byteSize());
-        }
+        return new IllegalArgumentException(name + ": byte range [" + off + ", " + (off + bytes)
+                + ") does not fit its size " + s.byteSize());
     }
 
     /** The failure for a non-finite result: the first non-finite input, or an overflow. */
