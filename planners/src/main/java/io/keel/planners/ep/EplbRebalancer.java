@@ -259,9 +259,6 @@ public final class EplbRebalancer {
             }
         }
         boolean eplbTarget = eplb != null && liveRanks == ranks;
-        if (eplbTarget) {
-            eplb.rebalance(weight, layers);
-        }
         long budgetLong = copyBytes == 0 ? maxMoves : Math.min(maxMoves, maxBytes / copyBytes);
         plan.layers = layers;
         plan.moves = 0;
@@ -270,8 +267,18 @@ public final class EplbRebalancer {
         plan.unplaced = 0;
         plan.budget = (int) Math.min(Integer.MAX_VALUE, budgetLong);
         plan.fromScratch = current == null;
+        boolean allSkipped = true;
         for (int l = 0; l < layers; l++) {
-            prepareLayer(l, current, eplbTarget, liveSlots, skipThreshold);
+            allSkipped &= loadLayer(l, current, skipThreshold);
+        }
+        if (eplbTarget && !allSkipped) {
+            // Only when some layer is planned: a call that skips every layer stays O(experts + slots) per layer.
+            eplb.rebalance(weight, layers);
+        }
+        for (int l = 0; l < layers; l++) {
+            if (!plan.skipped[l]) {
+                prepareLayer(l, current, eplbTarget, liveSlots);
+            }
         }
         if (current == null) {
             fromScratch(layers);
@@ -336,8 +343,8 @@ public final class EplbRebalancer {
         }
     }
 
-    /** Loads the current layer (excluded ranks emptied), decides skipping, builds the target and {@code want}. */
-    private void prepareLayer(int l, int[] current, boolean eplbTarget, int liveSlots, double skipThreshold) {
+    /** Loads the current layer (excluded ranks emptied), counts lost experts and decides skipping; true when skipped. */
+    private boolean loadLayer(int l, int[] current, double skipThreshold) {
         final int base = l * slots;
         final int eBase = l * experts;
         for (int p = 0; p < slots; p++) {
@@ -361,8 +368,13 @@ public final class EplbRebalancer {
                 && plan.imbalanceBefore[l] <= skipThreshold;
         if (plan.skipped[l]) {
             System.arraycopy(plan.phy2log, base, want, base, slots);
-            return;
         }
+        return plan.skipped[l];
+    }
+
+    /** Builds layer {@code l}'s target, {@code want} and the sticky target. */
+    private void prepareLayer(int l, int[] current, boolean eplbTarget, int liveSlots) {
+        final int base = l * slots;
         if (eplbTarget) {
             EplbPlan e = eplb.lastPlan();
             for (int p = 0; p < slots; p++) {
