@@ -55,9 +55,10 @@ import io.keel.core.Checks;
  * <p><b>Skip when balanced.</b> A layer whose current imbalance is at or below the skip threshold
  * (and that lost no expert) is kept as it is, at O(experts + slots) cost.
  *
- * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling plus
- * O(chains x slots x (slots + ranks)) for the greedy. Deterministic (double arithmetic in a fixed
- * order, ties to the lowest index).
+ * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling (skipped when every layer
+ * is skipped as balanced) plus, per option the greedy buys, a re-scoring of the changed layer:
+ * O(slots x (slots + ranks)) for its chains and O(slots per rank x slots x (slots + ranks)) for its
+ * free moves. Deterministic (double arithmetic in a fixed order, ties to the lowest index).
  *
  * <p>Threading: one thread per rebalancer. Allocation: the constructor allocates every array
  * (O(maxLayers x (slots + experts)) plus O(ranks^2)); calls allocate nothing. Bad input throws
