@@ -31,7 +31,8 @@ import io.keel.planners.ep.SlotLayout;
  *
  * <p>Skip when balanced and chunked application: with a skip threshold, a layer whose current
  * placement serves the window at or below it (max / mean) keeps its placement at that rebalance
- * (for {@code eplb} too: its from-scratch plan replaces only the other layers); the report counts
+ * (for {@code eplb} too, until a rank fails: its from-scratch plan replaces only the other layers;
+ * the incremental strategies skip a layer only when it lost no expert); the report counts
  * skipped (rebalance, layer) pairs and rebalances where every layer was skipped. With a batch size,
  * each incremental plan's moves are ordered by {@link MoveBatcher} into batches of at most that many
  * bytes and the batches are counted (EPLB's from-scratch plan is not a list of moves from the
