@@ -108,6 +108,14 @@ public final class EpCommand implements Runnable {
             + "3 x 2048 x 1408 bf16, a Qwen1.5-MoE-A2.7B expert).")
     long copyBytes = 3L * 2048 * 1408 * 2;
 
+    @Option(names = "--skip-threshold", description = "Replay: a layer whose current max/mean on the window is at or "
+            + "below this keeps its placement at that rebalance (default ${DEFAULT-VALUE}: never skip).")
+    double skipThreshold = 0;
+
+    @Option(names = "--batch-bytes", description = "Replay: order each incremental plan's moves into batches of at most "
+            + "this many bytes and count them (default ${DEFAULT-VALUE}: not batched).")
+    long batchBytes = 0;
+
     @Spec
     CommandSpec spec;
 
@@ -130,6 +138,10 @@ public final class EpCommand implements Runnable {
         if (rebalanceEvery < 1 || maxMoves < 0 || copyBytes < 0 || slots < 0) {
             throw Arguments.bad(spec, "--rebalance-every must be >= 1, --max-moves, --copy-bytes and --slots >= 0");
         }
+        if (Double.isNaN(skipThreshold) || batchBytes < 0 || (batchBytes > 0 && batchBytes < copyBytes)) {
+            throw Arguments.bad(spec, "--skip-threshold must be a number and --batch-bytes 0 or >= --copy-bytes ("
+                    + copyBytes + "), was " + batchBytes);
+        }
         List<io.keel.bench.sim.ep.ServeReplay.Failure> failures = new ArrayList<>();
         for (String f : failRanks) {
             failures.add(Arguments.from(spec, () -> ServeReplayReport.failure(false, f)));
@@ -139,7 +151,7 @@ public final class EpCommand implements Runnable {
         }
         boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
         ServeReplayReport.Settings s = new ServeReplayReport.Settings(rebalanceEvery, maxMoves, failures, slots, copyBytes,
-                ranksGiven ? ranks : null, ranksPerNode);
+                ranksGiven ? ranks : null, ranksPerNode, new io.keel.bench.sim.ep.ServeReplay.Options(skipThreshold, batchBytes));
         if (trace != null) {
             return Arguments.from(spec, () -> ServeReplayReport.traces(trace, s));
         }

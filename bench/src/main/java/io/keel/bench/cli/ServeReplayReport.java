@@ -22,7 +22,7 @@ import io.keel.planners.ep.SlotLayout;
 final class ServeReplayReport {
     /** What the command passes in. */
     record Settings(int rebalanceEvery, int maxMoves, List<ServeReplay.Failure> failures, int slots, long copyBytes,
-                    Integer ranks, Integer ranksPerNode) {
+                    Integer ranks, Integer ranksPerNode, ServeReplay.Options options) {
     }
 
     private ServeReplayReport() {
@@ -97,7 +97,7 @@ final class ServeReplayReport {
         int perNode = s.ranksPerNode() != null ? s.ranksPerNode() : (ranks % 2 == 0 ? ranks / 2 : ranks);
         SlotLayout layout = SlotLayout.uniform(ranks, experts / ranks + s.slots(), perNode);
         ServeReplay.Result r = ServeReplay.run(steps, experts, layers, 1, layout, s.copyBytes(), s.rebalanceEvery(),
-                s.maxMoves(), s.failures());
+                s.maxMoves(), s.failures(), s.options());
         Map<String, Object> m = Report.object();
         m.put("name", name);
         m.put("steps", steps.size());
@@ -108,8 +108,14 @@ final class ServeReplayReport {
         m.put("slotsPerRank", layout.slotsOf(0));
         m.put("rebalanceEvery", s.rebalanceEvery());
         m.put("copyBytes", s.copyBytes());
-        m.put("strategies", strategies(r.strategies(), !s.failures().isEmpty()));
-        m.put("variants", strategies(r.variants(), !s.failures().isEmpty()));
+        if (s.options().skipThreshold() >= 1) {
+            m.put("skipThreshold", s.options().skipThreshold());
+        }
+        if (s.options().batchBytes() > 0) {
+            m.put("batchBytes", s.options().batchBytes());
+        }
+        m.put("strategies", strategies(r.strategies(), !s.failures().isEmpty(), s.options()));
+        m.put("variants", strategies(r.variants(), !s.failures().isEmpty(), s.options()));
         if (!s.failures().isEmpty()) {
             m.put("drills", drills(r.drills()));
             m.put("lostExperts", lost(r.drills()));
@@ -118,7 +124,7 @@ final class ServeReplayReport {
         return m;
     }
 
-    private static List<Object> strategies(List<ServeReplay.Strategy> list, boolean drilled) {
+    private static List<Object> strategies(List<ServeReplay.Strategy> list, boolean drilled, ServeReplay.Options o) {
         List<Object> out = new ArrayList<>();
         for (ServeReplay.Strategy st : list) {
             Map<String, Object> m = Report.object();
@@ -131,6 +137,15 @@ final class ServeReplayReport {
             m.put("servedImbalance", imb);
             if (drilled && !st.name().equals("quota")) {
                 m.put("lostExperts", st.lostExperts());
+            }
+            if (o.skipThreshold() >= 1 && !st.name().equals("quota")) {
+                m.put("rebalances", st.rebalances());
+                m.put("skippedLayers", st.skips().skippedLayers());
+                m.put("skippedRebalances", st.skips().skippedRebalances());
+            }
+            if (st.skips().batches() >= 0) {
+                m.put("batches", st.skips().batches());
+                m.put("oversizedBatches", st.skips().oversizedBatches());
             }
             out.add(m);
         }

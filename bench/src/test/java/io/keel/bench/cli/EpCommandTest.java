@@ -86,6 +86,25 @@ class EpCommandTest {
     }
 
     @Test
+    void serveReplayCountsSkippedRebalancesAndBatches() {
+        String out = run("ep", "--serve-replay", "--ranks", "8", "--experts", "16", "--slots", "2", "--layers", "2",
+                "--steps", "40", "--rebalance-every", "5", "--skip-threshold", "1.3", "--batch-bytes", "4",
+                "--copy-bytes", "1", "--json");
+        assertTrue(out.contains("\"skipThreshold\":1.3,\"batchBytes\":4,"), out);
+        assertTrue(out.matches("(?s).*\"name\":\"eplb\",[^}]*\"servedImbalance\":\\{[^}]*\\},\"rebalances\":7,"
+                + "\"skippedLayers\":\\d+,\"skippedRebalances\":\\d+\\}.*"), out);
+        assertTrue(out.matches("(?s).*\"name\":\"incremental-25\",[^}]*\\},\"rebalances\":7,\"skippedLayers\":\\d+,"
+                + "\"skippedRebalances\":\\d+,\"batches\":\\d+,\"oversizedBatches\":\\d+\\}.*"), out);
+        // Every skipped layer is one of 2 per rebalance.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"skippedLayers\":(\\d+)").matcher(out);
+        while (m.find()) {
+            assertTrue(Integer.parseInt(m.group(1)) <= 14, out);
+        }
+        assertTrue(run("ep", "--serve-replay", "--ranks", "8", "--experts", "16", "--slots", "2", "--layers", "2",
+                "--steps", "10", "--json").indexOf("skippedLayers") < 0, "not reported without a threshold");
+    }
+
+    @Test
     void traceReplaysAProcessedCsvFile() throws IOException {
         Path csv = Files.createTempFile("keel-trace", ".csv");
         try {

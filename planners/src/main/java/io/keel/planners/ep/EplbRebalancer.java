@@ -38,9 +38,14 @@ import io.keel.core.Checks;
  *     elsewhere, and so on, at most four moves, so every expert keeps a copy; two single-copy
  *     experts trading GPUs are a chain of two), the best being the one that lowers the layer's max
  *     / mean the most per copy moved (then its sum of squared GPU loads), and taking the whole layer
- *     to its aim at once. The option that gains the most per copy, over all layers, is applied,
- *     until the budget is spent or no option improves any layer, so a budgeted plan is never worse
- *     than the current placement on the new loads.
+ *     to its aim at once; and its best free move (between the most-loaded rank and another, in slots
+ *     not yet changed: one copy that brings copies per expert toward the aim's counts, or a swap of
+ *     two copies; for when the aim's own slots stop paying). The option that gains the most per
+ *     copy, over all layers, is applied, until the budget is spent or no option improves any layer,
+ *     so a budgeted plan is never worse than the current placement on the new loads. The budget is
+ *     a ceiling, not a quota: when the sticky target is reached within it, the rest is left unspent
+ *     (spending it on further moves fits the window's noise; on the serving replay that bought
+ *     nothing: see bench/RESULTS.md).
  * </ol>
  * A layer whose current placement already serves the new loads better than the aim keeps it, so
  * without a budget the result's imbalance is EPLB's or better. Every copy that is not moved stays
@@ -50,9 +55,10 @@ import io.keel.core.Checks;
  * <p><b>Skip when balanced.</b> A layer whose current imbalance is at or below the skip threshold
  * (and that lost no expert) is kept as it is, at O(experts + slots) cost.
  *
- * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling plus
- * O(chains x slots x (slots + ranks)) for the greedy. Deterministic (double arithmetic in a fixed
- * order, ties to the lowest index).
+ * <p>Cost per call: O(layers x slots x ranks) for targets and relabelling (skipped when every layer
+ * is skipped as balanced) plus, per option the greedy buys, a re-scoring of the changed layer:
+ * O(slots x (slots + ranks)) for its chains and O(slots per rank x slots x (slots + ranks)) for its
+ * free moves. Deterministic (double arithmetic in a fixed order, ties to the lowest index).
  *
  * <p>Threading: one thread per rebalancer. Allocation: the constructor allocates every array
  * (O(maxLayers x (slots + experts)) plus O(ranks^2)); calls allocate nothing. Bad input throws
@@ -92,6 +98,13 @@ public final class EplbRebalancer {
     private final double[] bestGainSq;
     private final int[] fullCost;
     private final double[] fullGain;
+    private final int[] freeSlot;
+    private final int[] freeExpert;
+    private final int[] freeSwap;
+    private final boolean[] freeMoved;
+    private final double[] freeGainMax;
+    private final double[] freeGainSq;
+    private final int[] aimCnt;
     private final int[] chain = new int[MAX_CHAIN];
     private final int[] undo = new int[MAX_CHAIN];
     private int chainLen;
@@ -116,6 +129,7 @@ public final class EplbRebalancer {
     private final int maxSlotsPerRank;
     private int liveRanks;
     private int[] w;
+    private int[] cur;
     private double evalMax;
     private double evalSq;
 
@@ -162,6 +176,13 @@ public final class EplbRebalancer {
         bestGainSq = new double[maxLayers];
         fullCost = new int[maxLayers];
         fullGain = new double[maxLayers];
+        freeSlot = new int[maxLayers];
+        aimCnt = new int[maxLayers * experts];
+        freeExpert = new int[maxLayers];
+        freeSwap = new int[maxLayers];
+        freeMoved = new boolean[maxLayers];
+        freeGainMax = new double[maxLayers];
+        freeGainSq = new double[maxLayers];
         live = new boolean[ranks];
         delta = new double[ranks];
         tgt = new int[slots];
@@ -223,6 +244,7 @@ public final class EplbRebalancer {
                                    double skipThreshold, int[] excludedRanks) {
         validate(current, weight, layers, maxMoves, maxBytes, skipThreshold, excludedRanks);
         w = weight;
+        cur = current;
         java.util.Arrays.fill(live, true);
         if (excludedRanks != null) {
             for (int r : excludedRanks) {
@@ -238,9 +260,6 @@ public final class EplbRebalancer {
             }
         }
         boolean eplbTarget = eplb != null && liveRanks == ranks;
-        if (eplbTarget) {
-            eplb.rebalance(weight, layers);
-        }
         long budgetLong = copyBytes == 0 ? maxMoves : Math.min(maxMoves, maxBytes / copyBytes);
         plan.layers = layers;
         plan.moves = 0;
@@ -249,8 +268,18 @@ public final class EplbRebalancer {
         plan.unplaced = 0;
         plan.budget = (int) Math.min(Integer.MAX_VALUE, budgetLong);
         plan.fromScratch = current == null;
+        boolean allSkipped = true;
         for (int l = 0; l < layers; l++) {
-            prepareLayer(l, current, eplbTarget, liveSlots, skipThreshold);
+            allSkipped &= loadLayer(l, current, skipThreshold);
+        }
+        if (eplbTarget && !allSkipped) {
+            // Only when some layer is planned: a call that skips every layer stays O(experts + slots) per layer.
+            eplb.rebalance(weight, layers);
+        }
+        for (int l = 0; l < layers; l++) {
+            if (!plan.skipped[l]) {
+                prepareLayer(l, current, eplbTarget, liveSlots);
+            }
         }
         if (current == null) {
             fromScratch(layers);
@@ -315,8 +344,8 @@ public final class EplbRebalancer {
         }
     }
 
-    /** Loads the current layer (excluded ranks emptied), decides skipping, builds the target and {@code want}. */
-    private void prepareLayer(int l, int[] current, boolean eplbTarget, int liveSlots, double skipThreshold) {
+    /** Loads the current layer (excluded ranks emptied), counts lost experts and decides skipping; true when skipped. */
+    private boolean loadLayer(int l, int[] current, double skipThreshold) {
         final int base = l * slots;
         final int eBase = l * experts;
         for (int p = 0; p < slots; p++) {
@@ -340,8 +369,13 @@ public final class EplbRebalancer {
                 && plan.imbalanceBefore[l] <= skipThreshold;
         if (plan.skipped[l]) {
             System.arraycopy(plan.phy2log, base, want, base, slots);
-            return;
         }
+        return plan.skipped[l];
+    }
+
+    /** Builds layer {@code l}'s target, {@code want} and the sticky target. */
+    private void prepareLayer(int l, int[] current, boolean eplbTarget, int liveSlots) {
+        final int base = l * slots;
         if (eplbTarget) {
             EplbPlan e = eplb.lastPlan();
             for (int p = 0; p < slots; p++) {
@@ -836,71 +870,248 @@ public final class EplbRebalancer {
 
     private void greedy(int layers, int budget) {
         for (int l = 0; l < layers; l++) {
+            freeMoved[l] = false;
             if (!plan.skipped[l]) {
+                aimCounts(l);
                 loads(l);
                 options(l, budget);
             } else {
                 bestLen[l] = 0;
                 fullCost[l] = 0;
+                freeSlot[l] = -1;
             }
         }
         int left = budget;
         while (left > 0) {
+            // kind: 0 chain toward the aim, 1 the whole layer to its aim, 2 a free move.
             int pick = -1;
-            boolean full = false;
+            int kind = 0;
             double pickGain = 0;
             double pickSq = 0;
             for (int l = 0; l < layers; l++) {
-                if (bestLen[l] > left || fullCost[l] > left) {
+                if (bestLen[l] > left || fullCost[l] > left || (freeSlot[l] >= 0 && freeSwap[l] >= 0 && left < 2)) {
                     options(l, left);
                 }
                 if (fullCost[l] > 0 && (pick < 0 || fullGain[l] > pickGain + 1e-12)) {
                     pick = l;
-                    full = true;
+                    kind = 1;
                     pickGain = fullGain[l];
                     pickSq = 0;
                 }
-                if (bestLen[l] > 0 && (pick < 0 || bestGainMax[l] > pickGain + 1e-12
-                        || (bestGainMax[l] >= pickGain - 1e-12 && !full && bestGainSq[l] > pickSq))) {
+                if (bestLen[l] > 0 && better(pick, kind, pickGain, pickSq, bestGainMax[l], bestGainSq[l])) {
                     pick = l;
-                    full = false;
+                    kind = 0;
                     pickGain = bestGainMax[l];
                     pickSq = bestGainSq[l];
+                }
+                if (freeSlot[l] >= 0 && better(pick, kind, pickGain, pickSq, freeGainMax[l], freeGainSq[l])) {
+                    pick = l;
+                    kind = 2;
+                    pickGain = freeGainMax[l];
+                    pickSq = freeGainSq[l];
                 }
             }
             if (pick < 0) {
                 return;
             }
-            if (full) {
+            if (kind == 1) {
                 left -= fullCost[pick];
                 applyLayer(pick);
-            } else {
+            } else if (kind == 0) {
                 final int at = pick * MAX_CHAIN;
                 for (int i = bestLen[pick] - 1; i >= 0; i--) {
                     int p = bestChains[at + i];
                     apply(pick, p, want[pick * slots + p]);
                 }
                 left -= bestLen[pick];
+            } else {
+                // The slots' aims become the free move's experts, so no later move touches them again.
+                final int base = pick * slots;
+                final int s = freeSlot[pick];
+                final int q = freeSwap[pick];
+                final int b = plan.phy2log[base + s];
+                freeMoved[pick] = true;
+                want[base + s] = freeExpert[pick];
+                apply(pick, s, freeExpert[pick]);
+                left--;
+                if (q >= 0) {
+                    want[base + q] = b;
+                    apply(pick, q, b);
+                    left--;
+                }
             }
             options(pick, left);
         }
     }
 
+    /** Whether a single move or chain gaining {@code gMax}, then {@code gSq}, per copy beats the pick so far. */
+    private static boolean better(int pick, int kind, double pickGain, double pickSq, double gMax, double gSq) {
+        return pick < 0 || gMax > pickGain + 1e-12 || (gMax >= pickGain - 1e-12 && kind != 1 && gSq > pickSq);
+    }
+
     /**
-     * Layer {@code l}'s two options within {@code limit} moves: its best chain, and all its remaining
-     * candidates at once (the whole way to its target), each with its gain in max / mean per copy.
+     * Layer {@code l}'s options within {@code limit} moves: its best chain, all its remaining
+     * candidates at once (the whole way to its target), each with its gain in max / mean per copy,
+     * and its best free move.
      */
     private void options(int l, int limit) {
         bestChain(l, limit);
         int d = diffs(l);
         fullCost[l] = 0;
-        if (d > 0 && d <= limit) {
+        // After a free move the aim no longer gives every expert a copy: chains only (they check).
+        if (d > 0 && d <= limit && !freeMoved[l]) {
             double gain = (layerMax[l] / layerMean[l] - imbalance.imbalance(want, w, l)) / d;
             if (gain > 1e-12) {
                 fullCost[l] = d;
                 fullGain[l] = gain;
             }
         }
+        bestFree(l, limit);
+    }
+
+    /**
+     * Layer {@code l}'s best free move, not toward the aim's slots but toward its copies per expert:
+     * a copy of an expert on the most-loaded rank that has fewer copies than the aim gives it,
+     * written over a slot of another rank whose expert has more copies than the aim (or that is
+     * empty), or a copy from another rank written over such a slot of the most-loaded rank; or a swap
+     * of a copy on the most-loaded rank with a lighter copy elsewhere (two copies moved, counts
+     * unchanged). Only slots this call has not changed yet, so a slot moves at most once. The aim's
+     * slots are one fixed placement; when no chain toward them pays any more (every move they offer
+     * would raise some rank), these moves reach balance by other slots. Best as for chains: the
+     * largest drop of max / mean per copy, then of the sum of squares; only improving moves count.
+     */
+    private void bestFree(int l, int limit) {
+        freeSlot[l] = -1;
+        freeSwap[l] = -1;
+        if (limit < 1 || liveRanks < 2) {
+            return;
+        }
+        final int rBase = l * ranks;
+        int top = -1;
+        for (int r = 0; r < ranks; r++) {
+            if (live[r] && (top < 0 || load[rBase + r] > load[rBase + top])) {
+                top = r;
+            }
+        }
+        for (int r = 0; r < ranks; r++) {
+            if (live[r] && r != top) {
+                tryFree(l, top, r);
+                tryFree(l, r, top);
+            }
+        }
+        if (limit >= 2) {
+            trySwaps(l, top);
+        }
+    }
+
+    /** Weighs writing each expert on rank {@code from} over each free-movable slot of rank {@code to}. */
+    private void tryFree(int l, int from, int to) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        final double mean = layerMean[l];
+        for (int s = layout.first(from); s < layout.end(from); s++) {
+            final int b = plan.phy2log[base + s];
+            if (b < 0 || plan.logcnt[eBase + b] >= aimCnt[eBase + b] || holds(l, to, b)) {
+                continue;
+            }
+            for (int p = layout.first(to); p < layout.end(to); p++) {
+                final int a = plan.phy2log[base + p];
+                if (a != cur[base + p] || a == b || (a >= 0 && plan.logcnt[eBase + a] <= aimCnt[eBase + a])
+                        || !legal(l, p)) {
+                    continue;
+                }
+                evaluate(l, p, b);
+                double gMax = (layerMax[l] - evalMax) / mean;
+                double gSq = (layerSq[l] - evalSq) / (mean * mean);
+                if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
+                    continue;
+                }
+                if (freeSlot[l] < 0 || gMax > freeGainMax[l] + 1e-12
+                        || (gMax >= freeGainMax[l] - 1e-12 && gSq > freeGainSq[l])) {
+                    freeSlot[l] = p;
+                    freeSwap[l] = -1;
+                    freeExpert[l] = b;
+                    freeGainMax[l] = gMax;
+                    freeGainSq[l] = gSq;
+                }
+            }
+        }
+    }
+
+    /**
+     * Weighs swapping each copy on rank {@code top} with each copy on another rank (two copies moved,
+     * copies per expert unchanged, so only the two ranks' loads change), both slots not yet changed by
+     * this call; gains are per copy moved.
+     */
+    private void trySwaps(int l, int top) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        final int rBase = l * ranks;
+        final double mean = layerMean[l];
+        for (int s = layout.first(top); s < layout.end(top); s++) {
+            final int b = plan.phy2log[base + s];
+            if (b < 0 || b != cur[base + s]) {
+                continue;
+            }
+            final double shareB = (double) w[eBase + b] / plan.logcnt[eBase + b];
+            for (int p = 0; p < slots; p++) {
+                final int r = layout.rankOfSlot(p);
+                final int a = plan.phy2log[base + p];
+                if (r == top || !live[r] || a < 0 || a == b || a != cur[base + p] || holds(l, r, b) || holds(l, top, a)) {
+                    continue;
+                }
+                final double shareA = (double) w[eBase + a] / plan.logcnt[eBase + a];
+                if (shareA >= shareB) {
+                    continue;
+                }
+                double max = 0;
+                double sq = layerSq[l];
+                for (int q = 0; q < ranks; q++) {
+                    double v = load[rBase + q];
+                    if (q == top || q == r) {
+                        double nv = q == top ? v - shareB + shareA : v - shareA + shareB;
+                        sq += nv * nv - v * v;
+                        v = nv;
+                    }
+                    max = Math.max(max, v);
+                }
+                double gMax = (layerMax[l] - max) / mean / 2;
+                double gSq = (layerSq[l] - sq) / (mean * mean) / 2;
+                if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
+                    continue;
+                }
+                if (freeSlot[l] < 0 || gMax > freeGainMax[l] + 1e-12
+                        || (gMax >= freeGainMax[l] - 1e-12 && gSq > freeGainSq[l])) {
+                    freeSlot[l] = s;
+                    freeSwap[l] = p;
+                    freeExpert[l] = a;
+                    freeGainMax[l] = gMax;
+                    freeGainSq[l] = gSq;
+                }
+            }
+        }
+    }
+
+    /** Copies per expert in layer {@code l}'s aim, before any free move rewrites it. */
+    private void aimCounts(int l) {
+        final int base = l * slots;
+        final int eBase = l * experts;
+        java.util.Arrays.fill(aimCnt, eBase, eBase + experts, 0);
+        for (int p = 0; p < slots; p++) {
+            if (want[base + p] >= 0) {
+                aimCnt[eBase + want[base + p]]++;
+            }
+        }
+    }
+
+    private boolean holds(int l, int r, int e) {
+        final int base = l * slots;
+        for (int p = layout.first(r); p < layout.end(r); p++) {
+            if (plan.phy2log[base + p] == e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void applyLayer(int l) {
@@ -1144,5 +1355,6 @@ public final class EplbRebalancer {
             plan.imbalanceAfter[l] = imbalance.imbalance(plan.phy2log, w, l);
         }
         w = null;
+        cur = null;
     }
 }

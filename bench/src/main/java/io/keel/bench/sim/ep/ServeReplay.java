@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.keel.planners.ep.EplbRebalancer;
 import io.keel.planners.ep.ExpertLayout;
+import io.keel.planners.ep.MoveBatcher;
 import io.keel.planners.ep.NodeFailureExposure;
 import io.keel.planners.ep.PlacementImbalance;
 import io.keel.planners.ep.QuotaPlanner;
@@ -28,6 +29,15 @@ import io.keel.planners.ep.SlotLayout;
  * from step 1. A variant {@code incremental-25-spread} spreads hot experts over nodes, for the
  * failure drills' with/without comparison.
  *
+ * <p>Skip when balanced and chunked application: with a skip threshold, a layer whose current
+ * placement serves the window at or below it (max / mean) keeps its placement at that rebalance
+ * (for {@code eplb} too, until a rank fails: its from-scratch plan replaces only the other layers;
+ * the incremental strategies skip a layer only when it lost no expert); the report counts
+ * skipped (rebalance, layer) pairs and rebalances where every layer was skipped. With a batch size,
+ * each incremental plan's moves are ordered by {@link MoveBatcher} into batches of at most that many
+ * bytes and the batches are counted (EPLB's from-scratch plan is not a list of moves from the
+ * current placement, so it is not batched).
+ *
  * <p>Failure drills: at a drill's step the rank (or every rank of the node) fails before the step is
  * served; each EPLB-family strategy counts its experts left without a copy, re-plans at once over the
  * survivors (timed; the failed ranks stay excluded afterwards) and serves the step on the result.
@@ -41,7 +51,21 @@ public final class ServeReplay {
 
     /** One strategy's totals. */
     public record Strategy(String name, long movedCopies, long movedBytes, double meanImbalance, double p99Imbalance,
-                           int rebalances, int lostExperts) {
+                           int rebalances, int lostExperts, Skips skips) {
+    }
+
+    /**
+     * Skipping and batching of one strategy: (rebalance, layer) pairs skipped as balanced, rebalances
+     * with every layer skipped, and the batches its moves took (-1 when not batched), with how many
+     * of them were over the batch size (a chain that cannot be split).
+     */
+    public record Skips(int skippedLayers, int skippedRebalances, long batches, long oversizedBatches) {
+    }
+
+    /** Skip threshold (max / mean; below 1 never skips) and batch size in bytes (0: not batched). */
+    public record Options(double skipThreshold, long batchBytes) {
+        /** No skipping, no batching. */
+        public static final Options NONE = new Options(0, 0);
     }
 
     /** One strategy's side of one drill. */
@@ -65,8 +89,19 @@ public final class ServeReplay {
      */
     public static Result run(List<int[]> steps, int experts, int layers, int groups, SlotLayout layout, long copyBytes,
                              int rebalanceEvery, int maxMoves, List<Failure> failures) {
+        return run(steps, experts, layers, groups, layout, copyBytes, rebalanceEvery, maxMoves, failures, Options.NONE);
+    }
+
+    /** As {@link #run(List, int, int, int, SlotLayout, long, int, int, List)}, skipping and batching per {@code options}. */
+    public static Result run(List<int[]> steps, int experts, int layers, int groups, SlotLayout layout, long copyBytes,
+                             int rebalanceEvery, int maxMoves, List<Failure> failures, Options options) {
         if (steps.size() < 2 || rebalanceEvery < 1 || maxMoves < 0) {
             throw new IllegalArgumentException("need >= 2 steps, rebalanceEvery >= 1 and maxMoves >= 0");
+        }
+        if (Double.isNaN(options.skipThreshold()) || options.batchBytes() < 0
+                || (options.batchBytes() > 0 && options.batchBytes() < copyBytes)) {
+            throw new IllegalArgumentException("skip threshold must not be NaN and batch bytes must be 0 or >= a copy's "
+                    + copyBytes + ", was " + options.batchBytes());
         }
         for (Failure f : failures) {
             int limit = f.node() ? layout.nodes() : layout.ranks();
@@ -79,16 +114,16 @@ public final class ServeReplay {
         List<Strategy> variants = new ArrayList<>();
         List<Drill> drills = new ArrayList<>();
         strategies.add(new Run("eplb", -1, false, steps, experts, layers, groups, layout, copyBytes, rebalanceEvery,
-                failures, drills).replay());
+                failures, drills, options).replay());
         for (int pct : PERCENTS) {
             int budget = (int) Math.min(maxMoves, Math.ceil(pct / 100.0 * layers * layout.slots()));
             strategies.add(new Run("incremental-" + pct, budget, false, steps, experts, layers, groups, layout, copyBytes,
-                    rebalanceEvery, failures, drills).replay());
+                    rebalanceEvery, failures, drills, options).replay());
         }
         strategies.add(quota(steps, experts, layers, layout, copyBytes));
         int budget25 = (int) Math.min(maxMoves, Math.ceil(0.25 * layers * layout.slots()));
         variants.add(new Run("incremental-25-spread", budget25, true, steps, experts, layers, groups, layout, copyBytes,
-                rebalanceEvery, failures, drills).replay());
+                rebalanceEvery, failures, drills, options).replay());
         return new Result(strategies, variants, drills);
     }
 
@@ -104,18 +139,25 @@ public final class ServeReplay {
         private final int every;
         private final List<Failure> failures;
         private final List<Drill> drills;
+        private final Options options;
+        private final MoveBatcher batcher;
         private final EplbRebalancer rebalancer;
         private final PlacementImbalance imbalance;
         private final NodeFailureExposure exposure;
         private final int[] placement;
+        private final boolean[] eplbSkips;
         private final List<Double> served = new ArrayList<>();
         private int[] excluded = new int[0];
         private long moved;
         private int rebalances;
         private int lost;
+        private int skippedLayers;
+        private int skippedRebalances;
+        private long batches;
+        private long oversized;
 
         Run(String name, int budget, boolean spread, List<int[]> steps, int experts, int layers, int groups,
-            SlotLayout layout, long copyBytes, int every, List<Failure> failures, List<Drill> drills) {
+            SlotLayout layout, long copyBytes, int every, List<Failure> failures, List<Drill> drills, Options options) {
             this.name = name;
             this.budget = budget;
             this.steps = steps;
@@ -126,10 +168,13 @@ public final class ServeReplay {
             this.every = every;
             this.failures = failures;
             this.drills = drills;
+            this.options = options;
+            batcher = new MoveBatcher(layers, experts, layout.slots());
             rebalancer = new EplbRebalancer(layers, experts, groups, layout, copyBytes, spread);
             imbalance = new PlacementImbalance(experts, layout.slotsPerRank());
             exposure = new NodeFailureExposure(experts, layout);
             placement = new int[layers * layout.slots()];
+            eplbSkips = new boolean[layers];
         }
 
         Strategy replay() {
@@ -138,8 +183,19 @@ public final class ServeReplay {
             for (int t = 1; t < steps.size(); t++) {
                 if (t % every == 0 && t >= every) {
                     window(t, window);
-                    replan(window);
+                    RebalancePlan p = replan(window, options.skipThreshold());
                     rebalances++;
+                    int skipped = 0;
+                    for (int l = 0; l < layers; l++) {
+                        skipped += skippedLayer(p, l) ? 1 : 0;
+                    }
+                    skippedLayers += skipped;
+                    skippedRebalances += skipped == layers ? 1 : 0;
+                    if (budget >= 0 && options.batchBytes() > 0) {
+                        batcher.batch(p, options.batchBytes());
+                        batches += batcher.batchCount();
+                        oversized += batcher.oversizedBatches();
+                    }
                 }
                 for (Failure f : failures) {
                     if (f.step() == t) {
@@ -154,7 +210,9 @@ public final class ServeReplay {
             double[] v = served.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double mean = Arrays.stream(v).average().orElse(Double.NaN);
             double p99 = v[Math.max(0, (int) Math.ceil(0.99 * v.length) - 1)];
-            return new Strategy(name, moved, moved * copyBytes, mean, p99, rebalances, lost);
+            return new Strategy(name, moved, moved * copyBytes, mean, p99, rebalances, lost,
+                    new Skips(skippedLayers, skippedRebalances, budget < 0 || options.batchBytes() == 0 ? -1 : batches,
+                            budget < 0 || options.batchBytes() == 0 ? -1 : oversized));
         }
 
         /** The last {@code every} steps before {@code t} (fewer at the start), summed. */
@@ -168,20 +226,34 @@ public final class ServeReplay {
             }
         }
 
-        private RebalancePlan replan(int[] window) {
+        /** Whether layer {@code l} was skipped as balanced at the last rebalance. */
+        private boolean skippedLayer(RebalancePlan p, int l) {
+            return budget < 0 ? eplbSkips[l] : p.skipped(l);
+        }
+
+        private RebalancePlan replan(int[] window, double skipThreshold) {
             RebalancePlan p;
+            final int slots = layout.slots();
             if (budget < 0) {
+                for (int l = 0; l < layers; l++) {
+                    eplbSkips[l] = skipThreshold >= 1 && excluded.length == 0
+                            && imbalance.imbalance(placement, window, l) <= skipThreshold;
+                }
                 p = rebalancer.rebalance(null, window, layers, Integer.MAX_VALUE, Long.MAX_VALUE, 0, excluded);
                 for (int l = 0; l < layers; l++) {
-                    for (int q = 0; q < layout.slots(); q++) {
+                    if (eplbSkips[l]) {
+                        continue;
+                    }
+                    for (int q = 0; q < slots; q++) {
                         int e = p.phy2log(l, q);
-                        moved += e >= 0 && e != placement[l * layout.slots() + q] ? 1 : 0;
+                        moved += e >= 0 && e != placement[l * slots + q] ? 1 : 0;
+                        placement[l * slots + q] = e;
                     }
                 }
-            } else {
-                p = rebalancer.rebalance(placement, window, layers, budget, Long.MAX_VALUE, 0, excluded);
-                moved += p.movedCopies();
+                return p;
             }
+            p = rebalancer.rebalance(placement, window, layers, budget, Long.MAX_VALUE, skipThreshold, excluded);
+            moved += p.movedCopies();
             p.copyPhy2log(placement);
             return p;
         }
@@ -225,7 +297,7 @@ public final class ServeReplay {
                 System.arraycopy(start, 0, placement, 0, start.length);
                 long movedBefore = moved;
                 long t0 = System.nanoTime();
-                p = replan(window);
+                p = replan(window, 0);
                 best = Math.min(best, System.nanoTime() - t0);
                 if (rep < 4) {
                     moved = movedBefore;
@@ -262,6 +334,6 @@ public final class ServeReplay {
         }
         double[] v = served.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Strategy("quota", moved, moved * copyBytes, Arrays.stream(v).average().orElse(Double.NaN),
-                v[Math.max(0, (int) Math.ceil(0.99 * v.length) - 1)], steps.size() - 1, 0);
+                v[Math.max(0, (int) Math.ceil(0.99 * v.length) - 1)], steps.size() - 1, 0, new Skips(0, 0, -1, -1));
     }
 }
