@@ -131,6 +131,52 @@ class EplbRebalancerTest {
         }
     }
 
+    /**
+     * Layer 0 fits its loads within 1.3% but stacks the eight heavy experts two per rank on four
+     * ranks (the lights on the other four); layer 1 already holds one heavy expert per rank. EPLB
+     * would move 32 copies; a budget of 24 pays for the round-sticky target, which puts one heavy
+     * copy on every rank of layer 0 and leaves layer 1 as it is.
+     */
+    @Test
+    void theRoundStickyTargetSpreadsStackedHeavyCopiesAcrossRanks() {
+        final int experts = 32;
+        int[] one = new int[experts];
+        for (int e = 0; e < experts; e++) {
+            one[e] = e < 8 ? 40 : e < 24 ? 13 + (e - 8) : 0;
+        }
+        int[] weight = new int[2 * experts];
+        System.arraycopy(one, 0, weight, 0, experts);
+        System.arraycopy(one, 0, weight, experts, experts);
+        int[] current = new int[2 * experts];
+        int[][] lights = {{8, 23, 9, 22}, {10, 21, 11, 20}, {12, 19, 13, 18}, {14, 17, 15, 16}};
+        int[][] pairs = {{8, 22}, {9, 23}, {10, 20}, {11, 21}, {12, 18}, {13, 19}, {14, 16}, {15, 17}};
+        for (int r = 0; r < 8; r++) {
+            for (int j = 0; j < 4; j++) {
+                current[4 * r + j] = r < 4 ? (j < 2 ? 2 * r + j : 24 + 2 * r + j - 2) : lights[r - 4][j];
+            }
+            current[experts + 4 * r] = r;
+            current[experts + 4 * r + 1] = pairs[r][0];
+            current[experts + 4 * r + 2] = pairs[r][1];
+            current[experts + 4 * r + 3] = 24 + r;
+        }
+        SlotLayout layout = SlotLayout.uniform(8, 4, 4);
+        assertEquals(32, new EplbRebalancer(2, experts, 1, layout, 1, false)
+                .rebalance(current.clone(), weight, 2, Integer.MAX_VALUE).movedCopies());
+        RebalancePlan p = new EplbRebalancer(2, experts, 1, layout, 1, false).rebalance(current.clone(), weight, 2, 24);
+        assertTrue(p.movedCopies() > 0 && p.movedCopies() <= 24, "moved " + p.movedCopies());
+        for (int r = 0; r < 8; r++) {
+            int heavy = 0;
+            for (int j = 0; j < 4; j++) {
+                heavy += p.phy2log(0, 4 * r + j) < 8 ? 1 : 0;
+            }
+            assertEquals(1, heavy, "heavy copies on rank " + r);
+        }
+        for (int q = 0; q < 32; q++) {
+            assertEquals(current[experts + q], p.phy2log(1, q), "layer 1 keeps slot " + q);
+        }
+        assertTrue(p.imbalanceAfter(0) <= p.imbalanceBefore(0));
+    }
+
     @Test
     void aBalancedLayerIsSkippedAndAnUnbalancedOneIsNot() {
         EplbRebalancer r = readme(false);
