@@ -14,7 +14,8 @@ import java.util.List;
  * @param routing how steps find an instance
  * @param predictor keel's predictor (off: every trajectory is predicted the global mean)
  * @param priority longest-predicted-first queues (off: FCFS queues)
- * @param placement presorted-DP placement (off: least-count placement)
+ * @param placement presorted-DP placement, or spread by predicted work when the trajectories outnumber
+ *     the instances' batch slots (off: least-count placement)
  * @param migration migration of tool-calling trajectories (off: none)
  * @param parallelism the parallelism planner (off: the baselines' degree)
  * @param history the predictor keeps history across training steps (off: cleared before each)

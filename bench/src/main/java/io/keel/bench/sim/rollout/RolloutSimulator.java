@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
+import io.keel.core.ArgSort;
 import io.keel.planners.rollout.DecodeTimeTable;
 import io.keel.planners.rollout.ParallelismPlanner;
 import io.keel.planners.rollout.RooflineCostModel;
@@ -17,7 +18,10 @@ import io.keel.planners.rollout.TrajectoryPlacer;
  *
  * <p>keel plans each step from what its predictor knows then: the parallelism planner chooses
  * the instances (re-planned at every training step boundary, when the weights are reloaded
- * anyway) and the presorted-DP placer the home of each trajectory. The planners price with a
+ * anyway) and the presorted-DP placer the home of each trajectory (when the trajectories
+ * outnumber the instances' batch slots and so run in waves, which one presorted segment per
+ * instance does not describe, homes spread the predicted work instead: longest first onto the
+ * instance with the least predicted work per GPU). The planners price with a
  * {@link DecodeTimeTable} derived from the {@link RooflineCostModel} at one typical context and
  * with KV capacity in output-token units (context per output token from history): simpler than
  * the simulator's model, which charges prefill, growing contexts and tool calls.
@@ -211,6 +215,16 @@ public final class RolloutSimulator {
             }
             return;
         }
+        if (n > (long) m * cfg.maxBatch()) {
+            // More trajectories than batch slots: they run in waves, which the presorted segments
+            // (one batch per instance) do not describe. Spread the predicted work instead.
+            int[] home = new int[n];
+            placeByWork(predictions(w, pred), sim.degree, home);
+            for (int t = 0; t < n; t++) {
+                sim.setHome(t, home[t]);
+            }
+            return;
+        }
         int[] usable = cfg.usableDegrees(w.params().contextCap());
         DecodeTimeTable table = plannerTable(cfg, usable, pred, w.params().contextCap());
         int[] limits = new int[m];
@@ -224,6 +238,30 @@ public final class RolloutSimulator {
                 (int) Math.ceil(w.params().promptTokens() / ratio), m);
         for (int t = 0; t < n; t++) {
             sim.setHome(t, pl.instanceOf(t));
+        }
+    }
+
+    /**
+     * Longest predicted first, each to the instance with the least predicted work per GPU so far
+     * (ties to the lowest index), written to {@code home}: every instance gets a mix of long and
+     * short trajectories, and the per-GPU work of any two instances differs by at most one
+     * trajectory's prediction over the smaller degree (the greedy's bound).
+     */
+    static void placeByWork(double[] predicted, int[] degree, int[] home) {
+        int n = predicted.length;
+        int[] order = new int[n];
+        new ArgSort(n).sort(predicted, n, order, true);
+        double[] work = new double[degree.length];
+        for (int i = 0; i < n; i++) {
+            int t = order[i];
+            int best = 0;
+            for (int j = 1; j < degree.length; j++) {
+                if (work[j] * degree[best] < work[best] * degree[j]) {
+                    best = j;
+                }
+            }
+            work[best] += predicted[t];
+            home[t] = best;
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import io.keel.bench.cli.KeelCommand;
 import io.keel.planners.rollout.ModelSpec;
@@ -83,6 +84,38 @@ class RolloutSimulatorTest {
             RolloutResult warm = RolloutSimulator.run(steps, cfg, keel);
             assertEquals(slime.makespanPerStep()[0], warm.makespanPerStep()[0], "seed " + seed);
             assertTrue(slime.makespanPerStep()[1] != warm.makespanPerStep()[1], "seed " + seed + ": history changed nothing");
+        }
+    }
+
+    @Test
+    void inWavesHomesSpreadThePredictedWorkPerGpu() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        int[] degree = {4, 2, 2, 8};
+        for (int round = 0; round < 50; round++) {
+            double[] predicted = new double[20 + rnd.nextInt(300)];
+            double longest = 0;
+            for (int t = 0; t < predicted.length; t++) {
+                predicted[t] = 1 + rnd.nextInt(rnd.nextBoolean() ? 100 : 5_000);
+                longest = Math.max(longest, predicted[t]);
+            }
+            int[] home = new int[predicted.length];
+            RolloutSimulator.placeByWork(predicted, degree, home);
+            double[] perGpu = new double[degree.length];
+            for (int t = 0; t < predicted.length; t++) {
+                perGpu[home[t]] += predicted[t] / degree[home[t]];
+            }
+            double lo = Double.MAX_VALUE;
+            double hi = 0;
+            for (double v : perGpu) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            assertTrue(hi - lo <= longest / 2 + 1e-9, "per-GPU work " + Arrays.toString(perGpu));
+            int first = 0;
+            for (int t = 1; t < predicted.length; t++) {
+                first = predicted[t] > predicted[first] ? t : first;
+            }
+            assertEquals(0, home[first], "the longest goes to the first instance");
         }
     }
 
