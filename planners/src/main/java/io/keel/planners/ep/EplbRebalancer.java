@@ -123,6 +123,13 @@ public final class EplbRebalancer {
     private final int[] sticky;
     /** Per layer, the plain sticky target (no round rule), aimed at when the budget is far short. */
     private final int[] plainSticky;
+    /** Per expert, its first current slot in the layer being packed, and per slot the next one (-1 ends). */
+    private final int[] headSlot;
+    private final int[] nextSlot;
+    /** Marks for the swap search (a value is current while it equals {@link #stamp}). */
+    private final int[] expertStamp;
+    private final int[] rankStamp;
+    private int stamp;
     /** Per layer, the relabelled target, the sticky targets' source (built only when needed). */
     private final int[] relabelled;
     /** Per layer, whether this call restored a copy (the sticky targets then start from {@code want}). */
@@ -211,6 +218,10 @@ public final class EplbRebalancer {
         want = new int[maxLayers * slots];
         sticky = new int[maxLayers * slots];
         plainSticky = new int[maxLayers * slots];
+        headSlot = new int[experts];
+        nextSlot = new int[slots];
+        expertStamp = new int[experts];
+        rankStamp = new int[ranks];
         relabelled = new int[maxLayers * slots];
         restoredHere = new boolean[maxLayers];
         load = new double[maxLayers * ranks];
@@ -536,25 +547,34 @@ public final class EplbRebalancer {
             total += w[eBase + e];
         }
         final double heavy = n == 0 ? 0 : ROUND_SHARE * total / n;
+        // Each expert's current slots, in slot order: a copy can only stay where it is now.
+        java.util.Arrays.fill(headSlot, -1);
+        for (int p = slots - 1; p >= 0; p--) {
+            int e = plan.phy2log[base + p];
+            if (e >= 0) {
+                nextSlot[p] = headSlot[e];
+                headSlot[e] = p;
+            }
+        }
         int moved = 0;
         for (int k = 0; k < n; k++) {
             final int e = itemExpert[order[k]];
             final double share = (double) w[eBase + e] / tcnt[e];
-            int stay = -1;
-            int least = -1;
             final boolean round = rounds && share >= heavy;
-            for (int p = 0; p < slots; p++) {
-                int r = layout.rankOfSlot(p);
-                int rankSlots = layout.end(r) - layout.first(r);
-                if (out[base + p] != -2 || packFill[r] >= rankSlots
-                        || (round && (long) packFill[r] * liveSlots > (long) k * rankSlots)) {
-                    continue;
-                }
-                if (plan.phy2log[base + p] == e && (stay < 0 || tload[r] < tload[layout.rankOfSlot(stay)])) {
-                    stay = p;
-                }
-                if (least < 0 || tload[r] < tload[least]) {
+            // A rank can take the copy while it is live, has room (then a slot no copy stays in)
+            // and, for a heavy copy, is within the round rule.
+            int least = -1;
+            for (int r = 0; r < ranks; r++) {
+                if (open(r, k, round) && (least < 0 || tload[r] < tload[least])) {
                     least = r;
+                }
+            }
+            int stay = -1;
+            for (int p = headSlot[e]; p >= 0; p = nextSlot[p]) {
+                int r = layout.rankOfSlot(p);
+                if (out[base + p] == -2 && open(r, k, round)
+                        && (stay < 0 || tload[r] < tload[layout.rankOfSlot(stay)])) {
+                    stay = p;
                 }
             }
             if (stay >= 0 && tload[layout.rankOfSlot(stay)] + share <= Math.max(cap, tload[least] + share)) {
@@ -583,6 +603,12 @@ public final class EplbRebalancer {
                 out[base + p] = -1;
             }
         }
+    }
+
+    /** Whether rank {@code r} can take the {@code k}-th copy of a sticky packing (see {@link #stickyTarget}). */
+    private boolean open(int r, int k, boolean round) {
+        int rankSlots = layout.end(r) - layout.first(r);
+        return live[r] && packFill[r] < rankSlots && (!round || (long) packFill[r] * liveSlots <= (long) k * rankSlots);
     }
 
     private int diffs(int l) {
@@ -1217,33 +1243,66 @@ public final class EplbRebalancer {
         final int eBase = l * experts;
         final int rBase = l * ranks;
         final double mean = layerMean[l];
+        // The three largest rank loads: the largest of the ranks a swap leaves alone is among them.
+        int r1 = -1;
+        int r2 = -1;
+        int r3 = -1;
+        for (int q = 0; q < ranks; q++) {
+            double v = load[rBase + q];
+            if (r1 < 0 || v > load[rBase + r1]) {
+                r3 = r2;
+                r2 = r1;
+                r1 = q;
+            } else if (r2 < 0 || v > load[rBase + r2]) {
+                r3 = r2;
+                r2 = q;
+            } else if (r3 < 0 || v > load[rBase + r3]) {
+                r3 = q;
+            }
+        }
+        // Stamps instead of scans: the experts on the top rank, then per copy the ranks holding it.
+        final int onTop = nextStamp();
+        for (int q = layout.first(top); q < layout.end(top); q++) {
+            if (plan.phy2log[base + q] >= 0) {
+                expertStamp[plan.phy2log[base + q]] = onTop;
+            }
+        }
         for (int s = layout.first(top); s < layout.end(top); s++) {
             final int b = plan.phy2log[base + s];
             if (b < 0 || b != cur[base + s]) {
                 continue;
             }
             final double shareB = (double) w[eBase + b] / plan.logcnt[eBase + b];
+            final int holdsB = nextStamp();
+            for (int q = 0; q < slots; q++) {
+                if (plan.phy2log[base + q] == b) {
+                    rankStamp[layout.rankOfSlot(q)] = holdsB;
+                }
+            }
             for (int p = 0; p < slots; p++) {
                 final int r = layout.rankOfSlot(p);
                 final int a = plan.phy2log[base + p];
-                if (r == top || !live[r] || a < 0 || a == b || a != cur[base + p] || holds(l, r, b) || holds(l, top, a)) {
+                if (r == top || !live[r] || a < 0 || a == b || a != cur[base + p]
+                        || (double) w[eBase + a] / plan.logcnt[eBase + a] >= shareB
+                        || rankStamp[r] == holdsB || expertStamp[a] == onTop) {
                     continue;
                 }
                 final double shareA = (double) w[eBase + a] / plan.logcnt[eBase + a];
-                if (shareA >= shareB) {
-                    continue;
-                }
-                double max = 0;
+                final double vTop = load[rBase + top];
+                final double vR = load[rBase + r];
+                final double nTop = vTop - shareB + shareA;
+                final double nR = vR - shareA + shareB;
+                // As a pass over the ranks in index order would: squares added lower rank first.
                 double sq = layerSq[l];
-                for (int q = 0; q < ranks; q++) {
-                    double v = load[rBase + q];
-                    if (q == top || q == r) {
-                        double nv = q == top ? v - shareB + shareA : v - shareA + shareB;
-                        sq += nv * nv - v * v;
-                        v = nv;
-                    }
-                    max = Math.max(max, v);
+                if (top < r) {
+                    sq += nTop * nTop - vTop * vTop;
+                    sq += nR * nR - vR * vR;
+                } else {
+                    sq += nR * nR - vR * vR;
+                    sq += nTop * nTop - vTop * vTop;
                 }
+                int other = r1 != top && r1 != r ? r1 : r2 != top && r2 != r ? r2 : r3;
+                double max = Math.max(Math.max(0, other < 0 ? 0 : load[rBase + other]), Math.max(nTop, nR));
                 double gMax = (layerMax[l] - max) / mean / 2;
                 double gSq = (layerSq[l] - sq) / (mean * mean) / 2;
                 if (!(gMax > 1e-12 || (gMax >= -1e-12 && gSq > 1e-12))) {
@@ -1259,6 +1318,16 @@ public final class EplbRebalancer {
                 }
             }
         }
+    }
+
+    /** A fresh mark for {@link #expertStamp} and {@link #rankStamp} (both cleared when the counter wraps). */
+    private int nextStamp() {
+        if (stamp == Integer.MAX_VALUE) {
+            java.util.Arrays.fill(expertStamp, 0);
+            java.util.Arrays.fill(rankStamp, 0);
+            stamp = 0;
+        }
+        return ++stamp;
     }
 
     /** Copies per expert in layer {@code l}'s aim, before any free move rewrites it. */
