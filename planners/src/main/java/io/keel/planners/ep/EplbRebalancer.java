@@ -130,6 +130,7 @@ public final class EplbRebalancer {
     private final int[] expertStamp;
     private final int[] rankStamp;
     private int stamp;
+    private final int[] largest = new int[3];
     /** Per layer, the relabelled target, the sticky targets' source (built only when needed). */
     private final int[] relabelled;
     /** Per layer, whether this call restored a copy (the sticky targets then start from {@code want}). */
@@ -510,6 +511,30 @@ public final class EplbRebalancer {
      */
     private void stickyTarget(int l, int[] t, int tBase, int[] out, boolean rounds) {
         final int base = l * slots;
+        final double cap = targetCopies(l, t, tBase) * STICKY_SLACK;
+        final int n = sortCopies(l);
+        java.util.Arrays.fill(tload, 0.0);
+        java.util.Arrays.fill(packFill, 0);
+        for (int p = 0; p < slots; p++) {
+            out[base + p] = live[layout.rankOfSlot(p)] ? -2 : -1;
+        }
+        // Each expert's current slots, in slot order: a copy can only stay where it is now.
+        java.util.Arrays.fill(headSlot, -1);
+        for (int p = slots - 1; p >= 0; p--) {
+            int e = plan.phy2log[base + p];
+            if (e >= 0) {
+                nextSlot[p] = headSlot[e];
+                headSlot[e] = p;
+            }
+        }
+        slotMoved(base, out, packCopies(l, out, n, cap, rounds));
+    }
+
+    /**
+     * Counts the copies per expert of the target {@code t[tBase, tBase + slots)} into {@code tcnt}
+     * and returns its max rank load (each expert's load split evenly over its copies).
+     */
+    private double targetCopies(int l, int[] t, int tBase) {
         final int eBase = l * experts;
         java.util.Arrays.fill(tcnt, 0);
         java.util.Arrays.fill(tload, 0.0);
@@ -524,16 +549,16 @@ public final class EplbRebalancer {
                 tload[layout.rankOfSlot(p)] += (double) w[eBase + e] / tcnt[e];
             }
         }
-        double cap = 0;
+        double max = 0;
         for (int r = 0; r < ranks; r++) {
-            cap = Math.max(cap, tload[r]);
+            max = Math.max(max, tload[r]);
         }
-        cap *= STICKY_SLACK;
-        java.util.Arrays.fill(tload, 0.0);
-        java.util.Arrays.fill(packFill, 0);
-        for (int p = 0; p < slots; p++) {
-            out[base + p] = live[layout.rankOfSlot(p)] ? -2 : -1;
-        }
+        return max;
+    }
+
+    /** Lists the copies {@code tcnt} gives (expert per item in {@code itemExpert}), heaviest first in {@code order}. */
+    private int sortCopies(int l) {
+        final int eBase = l * experts;
         int n = 0;
         for (int e = 0; e < experts; e++) {
             for (int k = 0; k < tcnt[e]; k++) {
@@ -542,27 +567,29 @@ public final class EplbRebalancer {
             }
         }
         sort.sortDescending(keys, 0, n, order);
+        return n;
+    }
+
+    /**
+     * Packs the {@code n} sorted copies: each stays in one of its current slots (on the least-loaded
+     * such rank) when that rank is open and stays within {@code cap} (or within what the least-loaded
+     * open rank would reach), else goes to the least-loaded open rank. Writes the copies that stay
+     * into {@code out}; the others are listed in {@code order[0, moved)} as {@code e x ranks + rank}
+     * (an item is consumed before its place in {@code order} is reused). Returns {@code moved}.
+     */
+    private int packCopies(int l, int[] out, int n, double cap, boolean rounds) {
+        final int base = l * slots;
+        final int eBase = l * experts;
         double total = 0;
         for (int e = 0; e < experts; e++) {
             total += w[eBase + e];
         }
         final double heavy = n == 0 ? 0 : ROUND_SHARE * total / n;
-        // Each expert's current slots, in slot order: a copy can only stay where it is now.
-        java.util.Arrays.fill(headSlot, -1);
-        for (int p = slots - 1; p >= 0; p--) {
-            int e = plan.phy2log[base + p];
-            if (e >= 0) {
-                nextSlot[p] = headSlot[e];
-                headSlot[e] = p;
-            }
-        }
         int moved = 0;
         for (int k = 0; k < n; k++) {
             final int e = itemExpert[order[k]];
             final double share = (double) w[eBase + e] / tcnt[e];
             final boolean round = rounds && share >= heavy;
-            // A rank can take the copy while it is live, has room (then a slot no copy stays in)
-            // and, for a heavy copy, is within the round rule.
             int least = -1;
             for (int r = 0; r < ranks; r++) {
                 if (open(r, k, round) && (least < 0 || tload[r] < tload[least])) {
@@ -577,18 +604,21 @@ public final class EplbRebalancer {
                     stay = p;
                 }
             }
+            int r = least;
             if (stay >= 0 && tload[layout.rankOfSlot(stay)] + share <= Math.max(cap, tload[least] + share)) {
-                int r = layout.rankOfSlot(stay);
+                r = layout.rankOfSlot(stay);
                 out[base + stay] = e;
-                packFill[r]++;
-                tload[r] += share;
             } else {
-                // Placed below, once the copies that stay have their slots; order[0 .. k) is consumed.
                 order[moved++] = e * ranks + least;
-                packFill[least]++;
-                tload[least] += share;
             }
+            packFill[r]++;
+            tload[r] += share;
         }
+        return moved;
+    }
+
+    /** Puts the {@code moved} listed copies into their ranks' free slots; slots left free end -1. */
+    private void slotMoved(int base, int[] out, int moved) {
         for (int k = 0; k < moved; k++) {
             int e = order[k] / ranks;
             int r = order[k] % ranks;
@@ -1244,22 +1274,10 @@ public final class EplbRebalancer {
         final int rBase = l * ranks;
         final double mean = layerMean[l];
         // The three largest rank loads: the largest of the ranks a swap leaves alone is among them.
-        int r1 = -1;
-        int r2 = -1;
-        int r3 = -1;
-        for (int q = 0; q < ranks; q++) {
-            double v = load[rBase + q];
-            if (r1 < 0 || v > load[rBase + r1]) {
-                r3 = r2;
-                r2 = r1;
-                r1 = q;
-            } else if (r2 < 0 || v > load[rBase + r2]) {
-                r3 = r2;
-                r2 = q;
-            } else if (r3 < 0 || v > load[rBase + r3]) {
-                r3 = q;
-            }
-        }
+        largestThree(rBase);
+        final int r1 = largest[0];
+        final int r2 = largest[1];
+        final int r3 = largest[2];
         // Stamps instead of scans: the experts on the top rank, then per copy the ranks holding it.
         final int onTop = nextStamp();
         for (int q = layout.first(top); q < layout.end(top); q++) {
@@ -1318,6 +1336,29 @@ public final class EplbRebalancer {
                 }
             }
         }
+    }
+
+    /** The ranks of the three largest loads of {@code load[rBase, rBase + ranks)} into {@link #largest} (-1: none). */
+    private void largestThree(int rBase) {
+        int r1 = -1;
+        int r2 = -1;
+        int r3 = -1;
+        for (int q = 0; q < ranks; q++) {
+            double v = load[rBase + q];
+            if (r1 < 0 || v > load[rBase + r1]) {
+                r3 = r2;
+                r2 = r1;
+                r1 = q;
+            } else if (r2 < 0 || v > load[rBase + r2]) {
+                r3 = r2;
+                r2 = q;
+            } else if (r3 < 0 || v > load[rBase + r3]) {
+                r3 = q;
+            }
+        }
+        largest[0] = r1;
+        largest[1] = r2;
+        largest[2] = r3;
     }
 
     /** A fresh mark for {@link #expertStamp} and {@link #rankStamp} (both cleared when the counter wraps). */
