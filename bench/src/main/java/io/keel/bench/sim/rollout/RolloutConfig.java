@@ -22,28 +22,37 @@ import io.keel.planners.rollout.RooflineCostModel;
  * @param migrationIntervalSeconds how often keel's migration planner runs
  * @param maxMovesPerInterval migration budget per interval
  * @param agingTokensPerSecond keel's scheduler aging
+ * @param baselineConcurrency the most trajectories a baseline has started and not finished (0: no
+ *     limit, the frameworks' default); the rest wait, first come first served, and start as others
+ *     finish (verl's and slime's rollout concurrency settings)
  */
 public record RolloutConfig(ModelSpec model, GpuSpec gpu, int gpus, int baselineDegree, int maxBatch, int tokenBudget,
                             int trainingSteps, double migrationIntervalSeconds, int maxMovesPerInterval,
-                            double agingTokensPerSecond) {
+                            double agingTokensPerSecond, int baselineConcurrency) {
     /** Degrees an instance may have. */
     public static final int[] DEGREES = {1, 2, 4, 8};
 
     /** Defaults: 256 sequences, 8,192-token iterations, 3 training steps, migration every 10 s with up to 32 moves, aging 10 tokens/s. */
     public static RolloutConfig defaults(ModelSpec model, int gpus, int baselineDegree) {
-        return new RolloutConfig(model, GpuSpec.H100_80GB, gpus, baselineDegree, 256, 8192, 3, 10, 32, 10);
+        return new RolloutConfig(model, GpuSpec.H100_80GB, gpus, baselineDegree, 256, 8192, 3, 10, 32, 10, 0);
     }
 
     /** The same with the baselines on {@code degree}. */
     public RolloutConfig withBaselineDegree(int degree) {
         return new RolloutConfig(model, gpu, gpus, degree, maxBatch, tokenBudget, trainingSteps, migrationIntervalSeconds,
-                maxMovesPerInterval, agingTokensPerSecond);
+                maxMovesPerInterval, agingTokensPerSecond, baselineConcurrency);
+    }
+
+    /** The same with the baselines' concurrency limited to {@code trajectories} (0: no limit). */
+    public RolloutConfig withBaselineConcurrency(int trajectories) {
+        return new RolloutConfig(model, gpu, gpus, baselineDegree, maxBatch, tokenBudget, trainingSteps,
+                migrationIntervalSeconds, maxMovesPerInterval, agingTokensPerSecond, trajectories);
     }
 
     /** The same with {@code steps} training steps. */
     public RolloutConfig withTrainingSteps(int steps) {
         return new RolloutConfig(model, gpu, gpus, baselineDegree, maxBatch, tokenBudget, steps, migrationIntervalSeconds,
-                maxMovesPerInterval, agingTokensPerSecond);
+                maxMovesPerInterval, agingTokensPerSecond, baselineConcurrency);
     }
 
     /**

@@ -43,6 +43,22 @@ public final class RolloutExperiment {
         this.trajectories = RolloutSimulator.trajectoriesForLoad(params, cfg, load, 1);
     }
 
+    /**
+     * The baselines' concurrency limits swept, in units of the trajectories whose final contexts
+     * fill the cluster's KV cache ({@code trajectories / load}); 0 is no limit (the frameworks'
+     * default). Unlimited admission thrashes the cache under load (every trajectory waiting on a
+     * tool is evicted and prefilled again), which no operator would leave as it is.
+     */
+    static final double[] CONCURRENCY = {0, 2, 1.5, 1, 0.75};
+
+    private int concurrency(double c) {
+        return c == 0 ? 0 : (int) Math.min(trajectories, Math.max(1, Math.round(c * trajectories / load)));
+    }
+
+    private static String key(String policy, int degree, double c) {
+        return policy + "@" + degree + "@" + c;
+    }
+
     /** Runs it and builds the report. */
     public Map<String, Object> run(boolean ablations) {
         long t0 = System.nanoTime();
@@ -93,7 +109,10 @@ public final class RolloutExperiment {
         Map<String, RolloutResult> out = new LinkedHashMap<>();
         for (Policy b : baselines) {
             for (int d : degrees) {
-                out.put(b.name() + "@" + d, RolloutSimulator.run(steps, cfg.withBaselineDegree(d), b));
+                for (double c : CONCURRENCY) {
+                    out.put(key(b.name(), d, c), RolloutSimulator.run(steps,
+                            cfg.withBaselineDegree(d).withBaselineConcurrency(concurrency(c)), b));
+                }
             }
         }
         for (Policy k : keels) {
@@ -119,27 +138,41 @@ public final class RolloutExperiment {
         List<RolloutResult> best = null;
         String bestName = null;
         int bestDegree = 0;
+        int bestConcurrency = 0;
         for (String name : List.of("verl", "slime")) {
             int arg = -1;
+            double argC = 0;
             Map<String, Object> sweep = Report.object();
             for (int d : degrees) {
                 if (forcedDegree == null || d == forcedDegree) {
-                    double mk = meanMakespan(runs.get(name + "@" + d));
-                    sweep.put("tp" + d, mk);
-                    if (arg < 0 || mk < meanMakespan(runs.get(name + "@" + arg))) {
-                        arg = d;
+                    double bestAtD = Double.MAX_VALUE;
+                    for (double c : CONCURRENCY) {
+                        double mk = meanMakespan(runs.get(key(name, d, c)));
+                        bestAtD = Math.min(bestAtD, mk);
+                        if (arg < 0 || mk < meanMakespan(runs.get(key(name, arg, argC)))) {
+                            arg = d;
+                            argC = c;
+                        }
                     }
+                    sweep.put("tp" + d, bestAtD);
                 }
             }
-            List<RolloutResult> at = runs.get(name + "@" + arg);
+            List<RolloutResult> at = runs.get(key(name, arg, argC));
             Map<String, Object> e = entry(name, arg, at);
+            e.put("concurrency", concurrency(argC) == 0 ? null : concurrency(argC));
             e.put("makespanByTp", sweep);
+            Map<String, Object> byC = Report.object();
+            for (double c : CONCURRENCY) {
+                byC.put(c == 0 ? "unlimited" : String.valueOf(concurrency(c)), meanMakespan(runs.get(key(name, arg, c))));
+            }
+            e.put("makespanByConcurrency", byC);
             baselineList.add(e);
-            defaults.add(entry(name, fallback, runs.get(name + "@" + fallback)));
+            defaults.add(entry(name, fallback, runs.get(key(name, fallback, 0))));
             if (best == null || meanMakespan(at) < meanMakespan(best)) {
                 best = at;
                 bestName = name;
                 bestDegree = arg;
+                bestConcurrency = concurrency(argC);
             }
         }
         r.put("baselines", baselineList);
@@ -147,6 +180,7 @@ public final class RolloutExperiment {
         Map<String, Object> b = Report.object();
         b.put("name", bestName);
         b.put("tp", bestDegree);
+        b.put("concurrency", bestConcurrency == 0 ? null : bestConcurrency);
         b.put("makespanSeconds", meanMakespan(best));
         r.put("bestBaseline", b);
         List<RolloutResult> keel = runs.get("keel");
@@ -172,8 +206,8 @@ public final class RolloutExperiment {
     }
 
     private static List<RolloutResult> bestAt(Map<String, List<RolloutResult>> runs, int d) {
-        List<RolloutResult> a = runs.get("verl@" + d);
-        List<RolloutResult> b = runs.get("slime@" + d);
+        List<RolloutResult> a = runs.get(key("verl", d, 0));
+        List<RolloutResult> b = runs.get(key("slime", d, 0));
         return meanMakespan(a) <= meanMakespan(b) ? a : b;
     }
 

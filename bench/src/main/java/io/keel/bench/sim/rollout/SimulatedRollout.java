@@ -98,6 +98,7 @@ final class SimulatedRollout {
     long tokens;
     long stepsRun;
     int finished;
+    private int released;
     double lastFinish;
 
     SimulatedRollout(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred, int[] degrees) {
@@ -224,8 +225,13 @@ final class SimulatedRollout {
     void run() {
         for (int t = 0; t < n; t++) {
             ctx[t] = w.params().promptTokens();
+        }
+        // A baseline with a concurrency limit starts the first trajectories and one more as each finishes.
+        int gate = policy.isKeel() || cfg.baselineConcurrency() <= 0 ? n : Math.min(n, cfg.baselineConcurrency());
+        for (int t = 0; t < gate; t++) {
             events.insertDouble(t, 0.0);
         }
+        released = gate;
         if (migrationPlanner != null) {
             events.insertDouble(n + m, cfg.migrationIntervalSeconds());
         }
@@ -460,6 +466,9 @@ final class SimulatedRollout {
         if (step[t] == w.steps(t)) {
             phase[t] = DONE;
             finished++;
+            if (released < n) {
+                events.insertDouble(released++, now);
+            }
             finish[t] = now;
             lastFinish = now;
             used[j] -= kv[t];

@@ -88,6 +88,30 @@ class RolloutSimulatorTest {
     }
 
     @Test
+    void aBaselineConcurrencyLimitRunsTrajectoriesOneAtATimeAtOne() {
+        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
+        RolloutConfig cfg = small(1).withTrainingSteps(1);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(p.withTrajectories(12), cfg, 5);
+        RolloutWorkload w = steps.get(0);
+        double tools = 0;
+        for (int t = 0; t < w.trajectories(); t++) {
+            for (int s = 0; s + 1 < w.steps(t); s++) {
+                tools += w.toolSeconds(t, s);
+            }
+        }
+        for (Policy pol : List.of(Policy.verl(), Policy.slime())) {
+            RolloutResult one = RolloutSimulator.run(steps, cfg.withBaselineConcurrency(1), pol);
+            RolloutResult all = RolloutSimulator.run(steps, cfg, pol);
+            assertEquals(12, one.finished());
+            // One trajectory in flight at a time: no two tool calls overlap.
+            assertTrue(one.makespanSeconds() >= tools, pol.name() + " " + one.makespanSeconds() + " < " + tools);
+            assertTrue(all.makespanSeconds() < one.makespanSeconds(), pol.name() + ": without a limit they overlap");
+            assertEquals(all.makespanSeconds(), RolloutSimulator.run(steps, cfg.withBaselineConcurrency(12), pol)
+                    .makespanSeconds(), "a limit of every trajectory is no limit");
+        }
+    }
+
+    @Test
     void inWavesHomesSpreadThePredictedWorkPerGpu() {
         SplittableRandom rnd = new SplittableRandom(3);
         int[] degree = {4, 2, 2, 8};
