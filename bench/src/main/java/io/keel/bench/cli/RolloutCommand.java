@@ -44,7 +44,7 @@ public final class RolloutCommand implements Runnable {
     @Option(names = "--seeds", defaultValue = "5", description = "Seeds (workloads) to average over. Default: ${DEFAULT-VALUE}.")
     int seeds;
 
-    @Option(names = "--tp", paramLabel = "D", description = "Run the baselines on degree D instead of sweeping for their best.")
+    @Option(names = "--tp", paramLabel = "D", description = "Run the baselines on degree D instead of sweeping for their best (their concurrency limit is still swept).")
     Integer tp;
 
     @Option(names = "--training-steps", defaultValue = "3", description = "Rollouts per seed over the same prompts. Default: ${DEFAULT-VALUE}.")
