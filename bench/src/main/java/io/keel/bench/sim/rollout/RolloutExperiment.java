@@ -32,6 +32,8 @@ public final class RolloutExperiment {
     private final int seeds;
     private final Integer forcedDegree;
     private final int trajectories;
+    /** The distinct concurrency limits of {@link #CONCURRENCY} for this run (0 first: no limit). */
+    private final int[] limits;
 
     /** An experiment; {@code forcedDegree} null sweeps the baselines' degree. */
     public RolloutExperiment(RolloutConfig cfg, RolloutWorkload.Params params, double load, int seeds, Integer forcedDegree) {
@@ -41,6 +43,7 @@ public final class RolloutExperiment {
         this.seeds = seeds;
         this.forcedDegree = forcedDegree;
         this.trajectories = RolloutSimulator.trajectoriesForLoad(params, cfg, load, 1);
+        this.limits = java.util.Arrays.stream(CONCURRENCY).mapToInt(this::concurrency).distinct().toArray();
     }
 
     /**
@@ -51,12 +54,14 @@ public final class RolloutExperiment {
      */
     static final double[] CONCURRENCY = {0, 2, 1.5, 1, 0.75};
 
+    /** The limit {@code c} stands for; 0 (no limit) also where it would hold every trajectory. */
     private int concurrency(double c) {
-        return c == 0 ? 0 : (int) Math.min(trajectories, Math.max(1, Math.round(c * trajectories / load)));
+        long v = Math.max(1, Math.round(c * trajectories / load));
+        return c == 0 || v >= trajectories ? 0 : (int) v;
     }
 
-    private static String key(String policy, int degree, double c) {
-        return policy + "@" + degree + "@" + c;
+    private static String key(String policy, int degree, int limit) {
+        return policy + "@" + degree + "@" + limit;
     }
 
     /** Runs it and builds the report. */
@@ -109,9 +114,9 @@ public final class RolloutExperiment {
         Map<String, RolloutResult> out = new LinkedHashMap<>();
         for (Policy b : baselines) {
             for (int d : degrees) {
-                for (double c : CONCURRENCY) {
+                for (int c : limits) {
                     out.put(key(b.name(), d, c), RolloutSimulator.run(steps,
-                            cfg.withBaselineDegree(d).withBaselineConcurrency(concurrency(c)), b));
+                            cfg.withBaselineDegree(d).withBaselineConcurrency(c), b));
                 }
             }
         }
@@ -141,12 +146,12 @@ public final class RolloutExperiment {
         int bestConcurrency = 0;
         for (String name : List.of("verl", "slime")) {
             int arg = -1;
-            double argC = 0;
+            int argC = 0;
             Map<String, Object> sweep = Report.object();
             for (int d : degrees) {
                 if (forcedDegree == null || d == forcedDegree) {
                     double bestAtD = Double.MAX_VALUE;
-                    for (double c : CONCURRENCY) {
+                    for (int c : limits) {
                         double mk = meanMakespan(runs.get(key(name, d, c)));
                         bestAtD = Math.min(bestAtD, mk);
                         if (arg < 0 || mk < meanMakespan(runs.get(key(name, arg, argC)))) {
@@ -159,11 +164,11 @@ public final class RolloutExperiment {
             }
             List<RolloutResult> at = runs.get(key(name, arg, argC));
             Map<String, Object> e = entry(name, arg, at);
-            e.put("concurrency", concurrency(argC) == 0 ? null : concurrency(argC));
+            e.put("concurrency", argC == 0 ? null : argC);
             e.put("makespanByTp", sweep);
             Map<String, Object> byC = Report.object();
-            for (double c : CONCURRENCY) {
-                byC.put(c == 0 ? "unlimited" : String.valueOf(concurrency(c)), meanMakespan(runs.get(key(name, arg, c))));
+            for (int c : limits) {
+                byC.put(c == 0 ? "unlimited" : String.valueOf(c), meanMakespan(runs.get(key(name, arg, c))));
             }
             e.put("makespanByConcurrency", byC);
             baselineList.add(e);
@@ -172,7 +177,7 @@ public final class RolloutExperiment {
                 best = at;
                 bestName = name;
                 bestDegree = arg;
-                bestConcurrency = concurrency(argC);
+                bestConcurrency = argC;
             }
         }
         r.put("baselines", baselineList);
