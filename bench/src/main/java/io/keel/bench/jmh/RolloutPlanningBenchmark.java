@@ -8,6 +8,7 @@ import io.keel.bench.sim.rollout.RolloutSimulator;
 import io.keel.bench.sim.rollout.RolloutWorkload;
 import io.keel.planners.rollout.DecodeTimeTable;
 import io.keel.planners.rollout.ParallelismPlanner;
+import io.keel.planners.rollout.AdmissionGate;
 import io.keel.planners.rollout.ProgressiveScheduler;
 import io.keel.planners.rollout.RuntimePredictor;
 import io.keel.planners.rollout.TrajectoryPlacer;
@@ -28,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The rollout planners on the default workload's predictions: presorted-DP placement (n = 1024,
  * m = 64) against the {@code O(m n^2)} dynamic program, the parallelism planner (G = 64,
- * n = 1024; its {@code O(G n^2)} reference at n = 256), scheduler operations and a predictor
+ * n = 1024; its {@code O(G n^2)} reference at n = 256), scheduler and admission-gate operations and a predictor
  * step. Placement instances are either 64 x TP1 ({@code uniform}) or a mix of degrees.
  */
 @State(Scope.Benchmark)
@@ -157,6 +158,37 @@ public class RolloutPlanningBenchmark extends KeelBenchmark {
             q.pollNext();
         }
         return q.preemptionVictim(1.0);
+    }
+
+    /** One admission-gate operation over 1,024 ids, about half admitted: admit, re-charge or release. */
+    @State(Scope.Thread)
+    public static class GateState {
+        AdmissionGate gate;
+        SplittableRandom rnd;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            gate = new AdmissionGate(1024);
+            gate.reset(512 * 32768.0);
+            rnd = new SplittableRandom(1);
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public double admissionGateOperation(GateState s) {
+        AdmissionGate g = s.gate;
+        int id = s.rnd.nextInt(1024);
+        double peak = 1 + s.rnd.nextDouble(65536);
+        if (!g.isAdmitted(id)) {
+            g.tryAdmit(id, peak);
+        } else if (s.rnd.nextBoolean()) {
+            g.recharge(id, peak);
+        } else {
+            g.release(id);
+        }
+        return g.chargedTokens();
     }
 
     /** A predictor step with 64 groups of history. */

@@ -3,6 +3,7 @@ package io.keel.props.rollout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import io.keel.planners.rollout.AdmissionGate;
 import io.keel.planners.rollout.DecodeTimeTable;
 import io.keel.planners.rollout.LogHistogram;
 import io.keel.planners.rollout.RuntimePredictor;
@@ -344,5 +345,40 @@ class RolloutPlanningProperties {
                 }
             }
         });
+    }
+
+    @Test
+    void admissionGateChargesExactlyItsAdmittedPeaksAndAdmitsOnlyWhatFits() {
+        qt().withExamples(1000).forAll(integers().between(1, 64), integers().between(1, 400), longs().all())
+                .checkAssert((n, ops, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    AdmissionGate g = new AdmissionGate(n);
+                    double budget = 1 + r.nextDouble(1e5);
+                    g.reset(budget);
+                    double[] model = new double[n];
+                    for (int k = 0; k < ops; k++) {
+                        int id = r.nextInt(n);
+                        double peak = 1 + r.nextDouble(budget / 2);
+                        int admitted = (int) Arrays.stream(model).filter(x -> x > 0).count();
+                        double sum = Arrays.stream(model).sum();
+                        if (model[id] == 0) {
+                            boolean fits = admitted == 0 || sum + peak <= budget;
+                            assertEquals(fits, g.fits(peak));
+                            assertEquals(fits, g.tryAdmit(id, peak));
+                            if (fits) {
+                                model[id] = peak;
+                            }
+                        } else if (r.nextBoolean()) {
+                            g.recharge(id, peak);
+                            model[id] = peak;
+                        } else {
+                            g.release(id);
+                            model[id] = 0;
+                        }
+                        assertEquals(Arrays.stream(model).sum(), g.chargedTokens(), 1e-6 * budget);
+                        assertEquals((int) Arrays.stream(model).filter(x -> x > 0).count(), g.admittedCount());
+                        assertEquals(model[id], g.charge(id), 0.0);
+                    }
+                });
     }
 }

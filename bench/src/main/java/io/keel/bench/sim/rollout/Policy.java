@@ -13,15 +13,17 @@ import java.util.List;
  * @param name report key
  * @param routing how steps find an instance
  * @param predictor keel's predictor (off: every trajectory is predicted the global mean)
- * @param priority longest-predicted-first queues (off: FCFS queues)
+ * @param priority longest-predicted-first queues, and the admission gate starts the longest predicted
+ *     runtime first (off: FCFS queues, gate in index order)
  * @param placement presorted-DP placement, or spread by predicted work when the trajectories outnumber
  *     the instances' batch slots (off: least-count placement)
  * @param migration migration of tool-calling trajectories (off: none)
  * @param parallelism the parallelism planner (off: the baselines' degree)
  * @param history the predictor keeps history across training steps (off: cleared before each)
- * @param residency memory-aware residency: new trajectories start only when the predicted peak
- *     KV of the instance's residents fits, and eviction takes the idle trajectory with the
- *     least predicted remaining work (off: the baselines' LRU cache)
+ * @param residency memory-aware residency: new trajectories start through a rollout-wide admission
+ *     gate on predicted peak contexts and, when it holds none back, only when the predicted peak
+ *     KV of the instance's residents fits; eviction takes the idle trajectory with the least
+ *     predicted remaining work (off: every trajectory starts at once, and the baselines' LRU cache)
  * @param oracle predictions are the true lengths (the reference for what prediction could give)
  */
 public record Policy(String name, Routing routing, boolean predictor, boolean priority, boolean placement,

@@ -1,5 +1,6 @@
 package io.keel.bench.sim.rollout;
 
+import io.keel.core.ArgSort;
 import io.keel.planners.rollout.LogHistogram;
 import io.keel.planners.rollout.RuntimePredictor;
 
@@ -35,6 +36,10 @@ final class Predictions {
     private double[] previous;
     private int observedCount;
     private int previousCount;
+    /** Final contexts of the trajectories finished in this training step: count, sum, sum of squares. */
+    private int rolloutFinished;
+    private double rolloutFinalSum;
+    private double rolloutFinalSquares;
 
     Predictions(Policy policy, int maxGroups, int maxTrajectories) {
         this.policy = policy;
@@ -50,6 +55,9 @@ final class Predictions {
             return;
         }
         predictor.newRollout();
+        rolloutFinished = 0;
+        rolloutFinalSum = 0;
+        rolloutFinalSquares = 0;
         double[] swap = previous;
         previous = observed;
         observed = swap;
@@ -175,6 +183,85 @@ final class Predictions {
         return sum <= sim.capacity(j) || started == 0;
     }
 
+    /**
+     * The admission gate's budget as a multiple of the cluster's KV capacity, for the kind of peak
+     * it charges (chosen by a sweep on the loaded swe cells, bench/RESULTS.md): 1.5 for predicted
+     * peaks, 1.25 for the oracle's true final contexts (predicted peaks run above them), and 1.75
+     * without history, whose estimates start at the context cap. Beyond about 1.75 on predicted
+     * peaks the caches thrash, as the baselines do without a concurrency limit.
+     */
+    double gateBudget() {
+        if (policy.oracle()) {
+            return 1.25;
+        }
+        return mature ? 1.5 : 1.75;
+    }
+
+    /**
+     * The peak context the admission gate charges {@code t}: the oracle's true final context;
+     * with history, its {@link #predictedPeak}; without, the context cap until {@code max(16,
+     * n/20)} trajectories of this training step have finished, then the mean plus one standard
+     * deviation of their final contexts (early finishers are the short ones; the deviation pads
+     * that bias), and never less than its context now.
+     */
+    double gatePeak(SimulatedRollout sim, int t) {
+        if (policy.oracle()) {
+            return w.finalContext(t);
+        }
+        if (mature) {
+            return predictedPeak(sim, t);
+        }
+        int cap = w.params().contextCap();
+        double estimate = cap;
+        if (rolloutFinished >= Math.max(16, sim.n / 20)) {
+            double mean = rolloutFinalSum / rolloutFinished;
+            double sd = Math.sqrt(Math.max(0.0, rolloutFinalSquares / rolloutFinished - mean * mean));
+            estimate = Math.min(cap, mean + sd);
+        }
+        return Math.max(sim.ctx[t], estimate);
+    }
+
+    /**
+     * The order the gate starts trajectories in: with history (and priority on), longest
+     * {@link #predictedRuntime} first, so the trajectories that set the makespan start at once;
+     * otherwise by index (first come, first served).
+     */
+    int[] releaseOrder(SimulatedRollout sim) {
+        int n = w.trajectories();
+        int[] order = new int[n];
+        if (!mature || !policy.priority()) {
+            for (int t = 0; t < n; t++) {
+                order[t] = t;
+            }
+            return order;
+        }
+        double[] runtime = new double[n];
+        double tokenSeconds = sim.loadedTokenSeconds();
+        for (int t = 0; t < n; t++) {
+            runtime[t] = predictedRuntime(t, tokenSeconds);
+        }
+        new ArgSort(n).sort(runtime, n, order, true);
+        return order;
+    }
+
+    /**
+     * Predicted seconds {@code t} runs: its output tokens at {@code tokenSeconds} each plus its
+     * tool calls (the oracle's true ones; else its predicted steps at the mean tool time so far).
+     * Ranking by runtime rather than by output tokens puts the many-step, tool-heavy trajectories
+     * with few tokens where they belong.
+     */
+    double predictedRuntime(int t, double tokenSeconds) {
+        if (policy.oracle()) {
+            double tool = 0;
+            for (int s = 0; s + 1 < w.steps(t); s++) {
+                tool += w.toolSeconds(t, s);
+            }
+            return w.totalTokens(t) * tokenSeconds + tool;
+        }
+        double meanTool = tools.count() == 0 ? 0.0 : tools.mean();
+        return predictedTotal(t) * tokenSeconds + Math.max(0.0, predictedRemainingSteps(t) - 1) * meanTool;
+    }
+
     int stepsDone(int t) {
         return predictor == null ? 0 : predictor.stepsDone(t);
     }
@@ -194,6 +281,9 @@ final class Predictions {
             return;
         }
         predictor.complete(t);
+        rolloutFinished++;
+        rolloutFinalSum += w.finalContext(t);
+        rolloutFinalSquares += (double) w.finalContext(t) * w.finalContext(t);
         observed[observedCount++] = w.totalTokens(t);
         completed++;
         totalSum += w.totalTokens(t);
@@ -205,6 +295,7 @@ final class Predictions {
             if (sim.phase[u] != SimulatedRollout.DONE) {
                 predictor.refresh(u);
                 sim.reprioritise(u);
+                sim.repeak(u);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.keel.bench.sim.rollout;
 import java.util.Arrays;
 
 import io.keel.core.IndexedHeap;
+import io.keel.planners.rollout.AdmissionGate;
 import io.keel.planners.rollout.MigrationPlanner;
 import io.keel.planners.rollout.ProgressiveScheduler;
 import io.keel.planners.rollout.RooflineCostModel;
@@ -18,6 +19,12 @@ import io.keel.planners.rollout.RooflineCostModel;
  * A step is admitted when its new tokens fit (after evicting idle prefixes); decoding grows the
  * cache one token per sequence per iteration, and a full cache evicts idle prefixes, then
  * preempts a running sequence (recompute: it prefills its whole context again).
+ *
+ * <p>keel with memory-aware residency starts new trajectories through an {@link AdmissionGate}:
+ * in {@link Predictions#releaseOrder} while their {@link Predictions#gatePeak} contexts fit
+ * {@link Predictions#gateBudget} times the cluster's KV. When the gate holds some back at the
+ * start, the rollout runs in waves that the placement (planned for every trajectory at once) does
+ * not describe, so steps are routed by load, as slime does, and the per-instance peak test is off.
  *
  * <p>Each instance keeps the list of trajectories resident on it and of those homed on it, so
  * eviction, admission and the residency test cost the instance's members per event, not the
@@ -100,6 +107,10 @@ final class SimulatedRollout {
     int finished;
     private int released;
     double lastFinish;
+    /** keel's admission gate (null for baselines and without residency), its release order, and whether it holds any back. */
+    private final AdmissionGate gate;
+    private int[] releaseOrder;
+    private boolean gated;
 
     SimulatedRollout(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred, int[] degrees) {
         this.w = w;
@@ -172,6 +183,7 @@ final class SimulatedRollout {
         }
         events = new IndexedHeap(n + m + 1, IndexedHeap.Order.MIN);
         migrationPlanner = keel && policy.migration() ? new MigrationPlanner(m, n, n) : null;
+        gate = keel && policy.residency() ? new AdmissionGate(n) : null;
     }
 
     /** Sets {@code t}'s home instance (keel's placement). */
@@ -226,12 +238,24 @@ final class SimulatedRollout {
         for (int t = 0; t < n; t++) {
             ctx[t] = w.params().promptTokens();
         }
-        // A baseline with a concurrency limit starts the first trajectories and one more as each finishes.
-        int gate = policy.isKeel() || cfg.baselineConcurrency() <= 0 ? n : Math.min(n, cfg.baselineConcurrency());
-        for (int t = 0; t < gate; t++) {
-            events.insertDouble(t, 0.0);
+        if (gate != null) {
+            double budget = pred.gateBudget() * clusterCapacity();
+            gate.reset(budget);
+            releaseOrder = pred.releaseOrder(this);
+            double demand = 0;
+            for (int t = 0; t < n; t++) {
+                demand += pred.gatePeak(this, t);
+            }
+            gated = demand > budget;
+            releaseNew(0.0);
+        } else {
+            // A baseline with a concurrency limit starts the first trajectories and one more as each finishes.
+            int limit = policy.isKeel() || cfg.baselineConcurrency() <= 0 ? n : Math.min(n, cfg.baselineConcurrency());
+            for (int t = 0; t < limit; t++) {
+                events.insertDouble(t, 0.0);
+            }
+            released = limit;
         }
-        released = gate;
         if (migrationPlanner != null) {
             events.insertDouble(n + m, cfg.migrationIntervalSeconds());
         }
@@ -253,6 +277,33 @@ final class SimulatedRollout {
         if (finished != n) {
             throw new IllegalStateException(policy.name() + ": simulation stalled, " + finished + " of " + n + " trajectories finished");
         }
+    }
+
+    private double clusterCapacity() {
+        double sum = 0;
+        for (int j = 0; j < m; j++) {
+            sum += cap[j];
+        }
+        return sum;
+    }
+
+    /** Starts new trajectories, in release order, while the gate admits them. */
+    private void releaseNew(double now) {
+        while (released < n && gate.tryAdmit(releaseOrder[released], pred.gatePeak(this, releaseOrder[released]))) {
+            events.insertDouble(releaseOrder[released++], now);
+        }
+    }
+
+    /** Re-charges a started trajectory at the gate after its prediction changed. */
+    void repeak(int t) {
+        if (gate != null && gate.isAdmitted(t)) {
+            gate.recharge(t, pred.gatePeak(this, t));
+        }
+    }
+
+    /** Seconds per decoded token on a loaded instance (64 sequences over a full cache): runtime predictions' token price. */
+    double loadedTokenSeconds() {
+        return cost[0].iterationSeconds(64, cap[0], 0, 0);
     }
 
     // ---- routing and queues -------------------------------------------------------------
@@ -278,8 +329,8 @@ final class SimulatedRollout {
                 return cacheAware(t);
             }
             default -> {
-                if (!pred.mature()) {
-                    // Placement by load until predictions mature: slime's rule, with homes following it.
+                if (!pred.mature() || gated) {
+                    // Placement by load until predictions mature, or in waves: slime's rule, with homes following it.
                     int j = cacheAware(t);
                     if (j != home[t]) {
                         setHome(t, j);
@@ -466,7 +517,9 @@ final class SimulatedRollout {
         if (step[t] == w.steps(t)) {
             phase[t] = DONE;
             finished++;
-            if (released < n) {
+            if (gate != null) {
+                gate.release(t);
+            } else if (released < n) {
                 events.insertDouble(released++, now);
             }
             finish[t] = now;
@@ -478,6 +531,9 @@ final class SimulatedRollout {
                 homeCount[home[t]]--;
             }
             pred.complete(this, t);
+            if (gate != null) {
+                releaseNew(now);
+            }
             return;
         }
         phase[t] = TOOL;
@@ -486,6 +542,10 @@ final class SimulatedRollout {
         toolEnd[t] = now + w.toolSeconds(t, s);
         pred.recordTool(w.toolSeconds(t, s));
         events.insertDouble(t, toolEnd[t]);
+        if (gate != null) {
+            repeak(t);
+            releaseNew(now);
+        }
     }
 
     private void reschedule(int j, double now) {
@@ -670,7 +730,7 @@ final class SimulatedRollout {
         if (t < 0 && policy.placement()) {
             t = steal(j);
         }
-        if (t >= 0 && residency() && !pred.peakFits(this, j, t)) {
+        if (t >= 0 && residency() && !gated && !pred.peakFits(this, j, t)) {
             return -1;
         }
         return t;

@@ -66,10 +66,11 @@ class RolloutSimulatorTest {
     }
 
     @Test
-    void keelWithoutHistoryRoutesAndAdmitsByLoadAsSlimeDoesThenActsOnItsPredictions() {
-        // Migration and the parallelism planner off, so only the routing, queues and cache differ.
+    void keelWithoutHistoryRoutesByLoadAsSlimeDoesThenActsOnItsPredictions() {
+        // Migration, the parallelism planner and residency (the admission gate) off, so only the
+        // routing, queues and cache differ.
         Policy keel = new Policy("keel-cold", Policy.Routing.PREDICTED_PLACEMENT, true, true, true, false, false, true,
-                true, false);
+                false, false);
         for (long seed = 1; seed <= 2; seed++) {
             RolloutConfig cfg = small(seed == 1 ? 1 : 2);
             RolloutWorkload.Params p = RolloutWorkload.Params.swe(16);
@@ -85,6 +86,23 @@ class RolloutSimulatorTest {
             assertEquals(slime.makespanPerStep()[0], warm.makespanPerStep()[0], "seed " + seed);
             assertTrue(slime.makespanPerStep()[1] != warm.makespanPerStep()[1], "seed " + seed + ": history changed nothing");
         }
+    }
+
+    @Test
+    void theAdmissionGateStopsTheThrashThatAdmittingEveryTrajectoryCauses() {
+        RolloutConfig cfg = small(2);
+        RolloutWorkload.Params p = RolloutWorkload.Params.swe(16);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 4, 3)), cfg, 3);
+        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
+        RolloutResult noGate = RolloutSimulator.run(steps, cfg, Policy.ablations().stream()
+                .filter(q -> q.name().equals("keel-no-residency")).findFirst().orElseThrow());
+        RolloutResult slime = RolloutSimulator.run(steps, cfg, Policy.slime());
+        assertTrue(slime.evictions() > 10 * Math.max(1, keel.evictions()), "slime " + slime.evictions() + ", keel " + keel.evictions());
+        assertTrue(noGate.evictions() > 10 * Math.max(1, keel.evictions()), "no gate " + noGate.evictions() + ", keel " + keel.evictions());
+        // The cold step has no history: the gate charges the context cap, then what finished trajectories reached.
+        assertTrue(keel.makespanPerStep()[0] < slime.makespanPerStep()[0], keel.makespanPerStep()[0] + " vs " + slime.makespanPerStep()[0]);
+        assertTrue(keel.makespanSeconds() < noGate.makespanSeconds());
     }
 
     @Test
