@@ -1,7 +1,8 @@
 /**
  * Trajectory-centric rollout planning after Heddle (arXiv 2603.28101): an online {@link
  * io.keel.planners.rollout.RuntimePredictor}, a longest-first {@link
- * io.keel.planners.rollout.ProgressiveScheduler}, exact presorted-partition placement ({@link
+ * io.keel.planners.rollout.ProgressiveScheduler}, a rollout-wide KV {@link
+ * io.keel.planners.rollout.AdmissionGate} on predicted peak contexts, exact presorted-partition placement ({@link
  * io.keel.planners.rollout.TrajectoryPlacer}), tool-call-time migration ({@link
  * io.keel.planners.rollout.MigrationPlanner}) and an exact parallelism planner ({@link
  * io.keel.planners.rollout.ParallelismPlanner}), all priced by a replaceable {@link
