@@ -262,6 +262,17 @@ final class Predictions {
         return predictedTotal(t) * tokenSeconds + Math.max(0.0, predictedRemainingSteps(t) - 1) * meanTool;
     }
 
+    /**
+     * The share of a trajectory's life spent decoding rather than in tool calls, from history:
+     * mean output tokens at {@code tokenSeconds} each against the mean steps' tool time (1
+     * without history).
+     */
+    double decodeShare(double tokenSeconds) {
+        double decode = meanTotal * tokenSeconds;
+        double tool = Math.max(0.0, meanSteps - 1) * (tools.count() == 0 ? 0.0 : tools.mean());
+        return decode <= 0 ? 1.0 : decode / (decode + tool);
+    }
+
     int stepsDone(int t) {
         return predictor == null ? 0 : predictor.stepsDone(t);
     }
