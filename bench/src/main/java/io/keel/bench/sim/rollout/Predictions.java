@@ -160,8 +160,7 @@ final class Predictions {
 
     /** Predicted peak context of a started trajectory: now plus its predicted remaining growth, at most the cap. */
     double predictedPeak(SimulatedRollout sim, int t) {
-        double peak = sim.ctx[t] + predictedRemainingSteps(t) * growthPerStep();
-        return Math.min(w.params().contextCap(), peak);
+        return Math.min(w.params().contextCap(), sim.ctx[t] + predictedRemainingSteps(t) * growthPerStep());
     }
 
     /**
@@ -205,20 +204,38 @@ final class Predictions {
      * that bias), and never less than its context now.
      */
     double gatePeak(SimulatedRollout sim, int t) {
+        return gatePeak(t, sim.ctx[t]);
+    }
+
+    /** {@link #gatePeak(SimulatedRollout, int)} for {@code t} at {@code context} tokens now. */
+    private double gatePeak(int t, double context) {
+        int cap = w.params().contextCap();
         if (policy.oracle()) {
             return w.finalContext(t);
         }
         if (mature) {
-            return predictedPeak(sim, t);
+            return Math.min(cap, context + predictedRemainingSteps(t) * growthPerStep());
         }
-        int cap = w.params().contextCap();
         double estimate = cap;
-        if (rolloutFinished >= Math.max(16, sim.n / 20)) {
+        if (rolloutFinished >= Math.max(16, w.trajectories() / 20)) {
             double mean = rolloutFinalSum / rolloutFinished;
             double sd = Math.sqrt(Math.max(0.0, rolloutFinalSquares / rolloutFinished - mean * mean));
             estimate = Math.min(cap, mean + sd);
         }
-        return Math.max(sim.ctx[t], estimate);
+        return Math.max(context, estimate);
+    }
+
+    /**
+     * Whether the admission gate will hold some trajectories back at the start of this rollout on
+     * a cluster of {@code clusterKvTokens}: their gate peaks from the prompt exceed the budget.
+     * The rollout then runs in waves, and keel routes its steps by load.
+     */
+    boolean gateHolds(double clusterKvTokens) {
+        double demand = 0;
+        for (int t = 0; t < w.trajectories(); t++) {
+            demand += gatePeak(t, w.params().promptTokens());
+        }
+        return demand > gateBudget() * clusterKvTokens;
     }
 
     /**

@@ -83,7 +83,7 @@ public final class RolloutSimulator {
         double[][] quality = {new double[0], new double[0], new double[0]};
         for (RolloutWorkload w : steps) {
             pred.newRollout(w);
-            int[] degrees = policy.isKeel() && policy.parallelism() ? plannedDegrees(w, cfg, pred)
+            int[] degrees = policy.isKeel() && policy.parallelism() ? plannedDegrees(w, cfg, policy, pred)
                     : uniform(cfg.gpus(), cfg.baselineDegree());
             SimulatedRollout sim = new SimulatedRollout(w, cfg, policy, pred, degrees);
             if (policy.isKeel()) {
@@ -145,7 +145,7 @@ public final class RolloutSimulator {
         return pred.meanFinalContext() / Math.max(1.0, pred.meanTotal());
     }
 
-    private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Predictions pred) {
+    private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred) {
         int cap = w.params().contextCap();
         int[] usable = cfg.usableDegrees(cap);
         double ratio = contextPerOutputToken(pred);
@@ -153,8 +153,12 @@ public final class RolloutSimulator {
             return uniform(cfg.gpus(), usable[usable.length - 1]); // no history: the most KV per GPU
         }
         double[] predicted = pred.shapeLengths(predictions(w, pred));
-        ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
         int widest = usable[usable.length - 1];
+        if (policy.residency() && pred.gateHolds((double) (cfg.gpus() / widest)
+                * new RooflineCostModel(cfg.model(), cfg.gpu(), widest).kvCapacityTokens())) {
+            return uniform(cfg.gpus(), bestUniformDegree(w, cfg, pred, ratio, usable, predicted));
+        }
+        ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
         if (usable.length > 1) {
             // The planner prices one typical context and no prefill, so a plan is kept only when
             // it beats the uniform widest degree (the most KV per GPU) by a clear margin.
@@ -175,6 +179,30 @@ public final class RolloutSimulator {
             }
         }
         return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The degree for a rollout that the admission gate runs in waves. Its steps follow load then,
+     * not the placement, so a mix of degrees (planned for presorted placement: the longest
+     * trajectories on the fastest instances) does not hold, and the instances are uniform. The
+     * degree is the planner's fastest uniform one if it is predicted {@link #PLAN_MARGIN} faster
+     * than the widest, else the widest. At llama3.1-8b's short workload on 64 GPUs the planner's mix
+     * (18 x TP1, 17 x TP2, ...) ran 233 s where uniform TP4 ran 198 s (bench/RESULTS.md).
+     */
+    private static int bestUniformDegree(RolloutWorkload w, RolloutConfig cfg, Predictions pred, double ratio, int[] usable,
+                                         double[] predicted) {
+        int widest = usable[usable.length - 1];
+        double wide = planDegrees(w, cfg, pred, ratio, new int[] {widest}, predicted).makespanSeconds();
+        int best = widest;
+        double bestSeconds = wide;
+        for (int d : usable) {
+            double seconds = planDegrees(w, cfg, pred, ratio, new int[] {d}, predicted).makespanSeconds();
+            if (seconds < bestSeconds) {
+                bestSeconds = seconds;
+                best = d;
+            }
+        }
+        return bestSeconds <= (1 - PLAN_MARGIN) * wide ? best : widest;
     }
 
     private static ParallelismPlanner.Plan planDegrees(RolloutWorkload w, RolloutConfig cfg, Predictions pred, double ratio,

@@ -239,14 +239,9 @@ final class SimulatedRollout {
             ctx[t] = w.params().promptTokens();
         }
         if (gate != null) {
-            double budget = pred.gateBudget() * clusterCapacity();
-            gate.reset(budget);
+            gate.reset(pred.gateBudget() * clusterCapacity());
             releaseOrder = pred.releaseOrder(this);
-            double demand = 0;
-            for (int t = 0; t < n; t++) {
-                demand += pred.gatePeak(this, t);
-            }
-            gated = demand > budget;
+            gated = pred.gateHolds(clusterCapacity());
             releaseNew(0.0);
         } else {
             // A baseline with a concurrency limit starts the first trajectories and one more as each finishes.

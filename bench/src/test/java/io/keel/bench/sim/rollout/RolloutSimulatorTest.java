@@ -106,6 +106,17 @@ class RolloutSimulatorTest {
     }
 
     @Test
+    void inWavesUnderTheGateKeelRunsOneDegree() {
+        // Steps follow load under the gate, so a mix planned for presorted placement does not hold.
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 16, 8).withTrainingSteps(2);
+        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 4)), cfg, 4);
+        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
+        assertTrue(keel.instances().matches("\\d+xTP\\d"), keel.instances());
+    }
+
+    @Test
     void aBaselineConcurrencyLimitRunsTrajectoriesOneAtATimeAtOne() {
         RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
         RolloutConfig cfg = small(1).withTrainingSteps(1);
