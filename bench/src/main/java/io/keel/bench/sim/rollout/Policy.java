@@ -18,7 +18,8 @@ import java.util.List;
  * @param placement presorted-DP placement, or spread by predicted work when the trajectories outnumber
  *     the instances' batch slots (off: least-count placement)
  * @param migration migration of tool-calling trajectories (off: none)
- * @param parallelism the parallelism planner (off: the baselines' degree)
+ * @param parallelism the parallelism planner (off: the baselines' degree); when the admission gate
+ *     holds trajectories back, its fastest uniform degree
  * @param history the predictor keeps history across training steps (off: cleared before each)
  * @param residency memory-aware residency: new trajectories start through a rollout-wide admission
  *     gate on predicted peak contexts and, when it holds none back, only when the predicted peak

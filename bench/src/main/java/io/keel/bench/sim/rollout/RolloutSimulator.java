@@ -21,10 +21,13 @@ import io.keel.planners.rollout.TrajectoryPlacer;
  * anyway) and the presorted-DP placer the home of each trajectory (when the trajectories
  * outnumber the instances' batch slots and so run in waves, which one presorted segment per
  * instance does not describe, homes spread the predicted work instead: longest first onto the
- * instance with the least predicted work per GPU). The planners price with a
- * {@link DecodeTimeTable} derived from the {@link RooflineCostModel} at one typical context and
- * with KV capacity in output-token units (context per output token from history): simpler than
- * the simulator's model, which charges prefill, growing contexts and tool calls.
+ * instance with the least predicted work per GPU). When keel's admission gate will hold
+ * trajectories back, steps follow load rather than the placement, and the instances share one
+ * degree (the planner's fastest uniform one). The planners price with a {@link DecodeTimeTable}
+ * derived from the {@link RooflineCostModel} at one typical context, and with KV capacity in
+ * output-token units (context per output token from history) scaled by the share of a
+ * trajectory's life spent decoding: simpler than the simulator's model, which charges prefill,
+ * growing contexts and tool calls.
  *
  * <p>Deterministic for its inputs. Single-threaded; allocates freely.
  */
