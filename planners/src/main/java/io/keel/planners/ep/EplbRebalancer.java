@@ -135,6 +135,9 @@ public final class EplbRebalancer {
     private final int[] relabelled;
     /** Per layer, whether this call restored a copy (the sticky targets then start from {@code want}). */
     private final boolean[] restoredHere;
+    /** Per layer, the moves to its aim and the drop in max / mean per move ({@code wholeLayers}). */
+    private final int[] layerMoves;
+    private final double[] layerGain;
     private final double[] load;
     private final double[] layerMax;
     private final double[] layerSq;
@@ -166,6 +169,8 @@ public final class EplbRebalancer {
     private final float[] keys;
     private final int[] itemExpert;
     private final int[] order;
+    /** The copies a sticky packing moves, as {@code expert x ranks + rank} (see {@code packCopies}). */
+    private final int[] movedCopies;
     private final float[] packLoad;
     private final int[] packFill;
     private final double[] tload;
@@ -225,6 +230,8 @@ public final class EplbRebalancer {
         rankStamp = new int[ranks];
         relabelled = new int[maxLayers * slots];
         restoredHere = new boolean[maxLayers];
+        layerMoves = new int[maxLayers];
+        layerGain = new double[maxLayers];
         load = new double[maxLayers * ranks];
         layerMax = new double[maxLayers];
         layerSq = new double[maxLayers];
@@ -251,6 +258,7 @@ public final class EplbRebalancer {
         keys = new float[n];
         itemExpert = new int[n];
         order = new int[n];
+        movedCopies = new int[n];
         packLoad = new float[ranks];
         packFill = new int[ranks];
         tload = new double[ranks];
@@ -477,8 +485,19 @@ public final class EplbRebalancer {
         final int base = l * slots;
         final int[] t = restoredHere[l] ? want : relabelled;
         final double now = restoredHere[l] ? imbalance.imbalance(plan.phy2log, w, l) : plan.imbalanceBefore[l];
-        stickyTarget(l, t, base, plainSticky, false);
-        stickyTarget(l, t, base, sticky, true);
+        // Both packings share the target's copies, their order and the current slots of each expert.
+        final double cap = targetCopies(l, t, base) * STICKY_SLACK;
+        final int n = sortCopies(l);
+        java.util.Arrays.fill(headSlot, -1);
+        for (int p = slots - 1; p >= 0; p--) {
+            int e = plan.phy2log[base + p];
+            if (e >= 0) {
+                nextSlot[p] = headSlot[e];
+                headSlot[e] = p;
+            }
+        }
+        stickyTarget(l, plainSticky, n, cap, false);
+        stickyTarget(l, sticky, n, cap, true);
         if (spreadHot) {
             spreadHotExperts(l, sticky, base);
             spreadHotExperts(l, plainSticky, base);
@@ -492,7 +511,8 @@ public final class EplbRebalancer {
     }
 
     /**
-     * A sticky target of layer {@code l}, written into {@code out}: the target's copies per expert,
+     * A sticky target of layer {@code l}, written into {@code out} from the {@code n} copies that
+     * {@code sortCopies} listed, {@code cap} being the target's max rank load with the slack: the target's copies per expert,
      * packed as EPLB packs them (heaviest copy first, to the least-loaded surviving rank with a free
      * slot), except that a copy stays on a rank that holds it now (the least loaded of those) whenever
      * that rank's load stays within {@link #STICKY_SLACK} over the target's max rank load, or within
@@ -509,23 +529,12 @@ public final class EplbRebalancer {
      * the drifting Zipf replay: bench/RESULTS.md). A rank within the rule always exists: the copies
      * placed so far are at most every rank's share of them on some rank.
      */
-    private void stickyTarget(int l, int[] t, int tBase, int[] out, boolean rounds) {
+    private void stickyTarget(int l, int[] out, int n, double cap, boolean rounds) {
         final int base = l * slots;
-        final double cap = targetCopies(l, t, tBase) * STICKY_SLACK;
-        final int n = sortCopies(l);
         java.util.Arrays.fill(tload, 0.0);
         java.util.Arrays.fill(packFill, 0);
         for (int p = 0; p < slots; p++) {
             out[base + p] = live[layout.rankOfSlot(p)] ? -2 : -1;
-        }
-        // Each expert's current slots, in slot order: a copy can only stay where it is now.
-        java.util.Arrays.fill(headSlot, -1);
-        for (int p = slots - 1; p >= 0; p--) {
-            int e = plan.phy2log[base + p];
-            if (e >= 0) {
-                nextSlot[p] = headSlot[e];
-                headSlot[e] = p;
-            }
         }
         slotMoved(base, out, packCopies(l, out, n, cap, rounds));
     }
@@ -574,8 +583,8 @@ public final class EplbRebalancer {
      * Packs the {@code n} sorted copies: each stays in one of its current slots (on the least-loaded
      * such rank) when that rank is open and stays within {@code cap} (or within what the least-loaded
      * open rank would reach), else goes to the least-loaded open rank. Writes the copies that stay
-     * into {@code out}; the others are listed in {@code order[0, moved)} as {@code e x ranks + rank}
-     * (an item is consumed before its place in {@code order} is reused). Returns {@code moved}.
+     * into {@code out}; the others are listed in {@code movedCopies[0, moved)} as {@code e x ranks +
+     * rank}. Leaves the sorted {@code order} as it is, for the next packing. Returns {@code moved}.
      */
     private int packCopies(int l, int[] out, int n, double cap, boolean rounds) {
         final int base = l * slots;
@@ -609,7 +618,7 @@ public final class EplbRebalancer {
                 r = layout.rankOfSlot(stay);
                 out[base + stay] = e;
             } else {
-                order[moved++] = e * ranks + least;
+                movedCopies[moved++] = e * ranks + least;
             }
             packFill[r]++;
             tload[r] += share;
@@ -620,8 +629,8 @@ public final class EplbRebalancer {
     /** Puts the {@code moved} listed copies into their ranks' free slots; slots left free end -1. */
     private void slotMoved(int base, int[] out, int moved) {
         for (int k = 0; k < moved; k++) {
-            int e = order[k] / ranks;
-            int r = order[k] % ranks;
+            int e = movedCopies[k] / ranks;
+            int r = movedCopies[k] % ranks;
             int p = layout.first(r);
             while (out[base + p] != -2) {
                 p++;
@@ -1033,25 +1042,26 @@ public final class EplbRebalancer {
      */
     private int wholeLayers(int layers, int budget) {
         final int reserve = (int) ((1 - WHOLE_LAYER_SHARE) * budget);
+        // Applying a layer changes no other layer's moves or gain: both are computed once.
+        for (int l = 0; l < layers; l++) {
+            int d = plan.skipped[l] ? 0 : diffs(l);
+            layerMoves[l] = d;
+            layerGain[l] = d == 0 ? 0.0 : (imbalance.imbalance(plan.phy2log, w, l) - aimImbalance[l]) / d;
+        }
         int left = budget;
         while (true) {
             int pick = -1;
-            double best = 0;
             for (int l = 0; l < layers; l++) {
-                int d = plan.skipped[l] ? 0 : diffs(l);
-                if (d == 0 || d > left - reserve) {
-                    continue;
-                }
-                double gain = (imbalance.imbalance(plan.phy2log, w, l) - aimImbalance[l]) / d;
-                if (pick < 0 || gain > best) {
+                int d = layerMoves[l];
+                if (d != 0 && d <= left - reserve && (pick < 0 || layerGain[l] > layerGain[pick])) {
                     pick = l;
-                    best = gain;
                 }
             }
             if (pick < 0) {
                 break;
             }
-            left -= diffs(pick);
+            left -= layerMoves[pick];
+            layerMoves[pick] = 0;
             applyLayer(pick);
         }
         aimAtPlainSticky(layers);
@@ -1637,4 +1647,3 @@ public final class EplbRebalancer {
         cur = null;
     }
 }
-

@@ -160,7 +160,11 @@ final class Predictions {
 
     /** Predicted peak context of a started trajectory: now plus its predicted remaining growth, at most the cap. */
     double predictedPeak(SimulatedRollout sim, int t) {
-        return Math.min(w.params().contextCap(), sim.ctx[t] + predictedRemainingSteps(t) * growthPerStep());
+        return predictedPeak(t, sim.ctx[t]);
+    }
+
+    private double predictedPeak(int t, double context) {
+        return Math.min(w.params().contextCap(), context + predictedRemainingSteps(t) * growthPerStep());
     }
 
     /**
@@ -209,13 +213,13 @@ final class Predictions {
 
     /** {@link #gatePeak(SimulatedRollout, int)} for {@code t} at {@code context} tokens now. */
     private double gatePeak(int t, double context) {
-        int cap = w.params().contextCap();
         if (policy.oracle()) {
             return w.finalContext(t);
         }
         if (mature) {
-            return Math.min(cap, context + predictedRemainingSteps(t) * growthPerStep());
+            return predictedPeak(t, context);
         }
+        int cap = w.params().contextCap();
         double estimate = cap;
         if (rolloutFinished >= Math.max(16, w.trajectories() / 20)) {
             double mean = rolloutFinalSum / rolloutFinished;
@@ -253,7 +257,7 @@ final class Predictions {
             return order;
         }
         double[] runtime = new double[n];
-        double tokenSeconds = sim.loadedTokenSeconds();
+        double tokenSeconds = SimulatedRollout.loadedTokenSeconds(sim.cost[0]);
         for (int t = 0; t < n; t++) {
             runtime[t] = predictedRuntime(t, tokenSeconds);
         }
@@ -275,8 +279,7 @@ final class Predictions {
             }
             return w.totalTokens(t) * tokenSeconds + tool;
         }
-        double meanTool = tools.count() == 0 ? 0.0 : tools.mean();
-        return predictedTotal(t) * tokenSeconds + Math.max(0.0, predictedRemainingSteps(t) - 1) * meanTool;
+        return predictedTotal(t) * tokenSeconds + Math.max(0.0, predictedRemainingSteps(t) - 1) * meanToolSeconds();
     }
 
     /**
@@ -286,8 +289,13 @@ final class Predictions {
      */
     double decodeShare(double tokenSeconds) {
         double decode = meanTotal * tokenSeconds;
-        double tool = Math.max(0.0, meanSteps - 1) * (tools.count() == 0 ? 0.0 : tools.mean());
+        double tool = Math.max(0.0, meanSteps - 1) * meanToolSeconds();
         return decode <= 0 ? 1.0 : decode / (decode + tool);
+    }
+
+    /** Mean seconds of the tool calls seen so far (0 before any). */
+    private double meanToolSeconds() {
+        return tools.count() == 0 ? 0.0 : tools.mean();
     }
 
     int stepsDone(int t) {

@@ -199,6 +199,9 @@ public final class RolloutSimulator {
         int best = widest;
         double bestSeconds = wide;
         for (int d : usable) {
+            if (d == widest) {
+                continue;
+            }
             double seconds = planDegrees(w, cfg, pred, ratio, new int[] {d}, predicted).makespanSeconds();
             if (seconds < bestSeconds) {
                 bestSeconds = seconds;
@@ -233,8 +236,7 @@ public final class RolloutSimulator {
      * 1 x TP2 and 2 x TP1 and runs 1.00x).
      */
     private static long plannerKvTokens(RooflineCostModel c, double ratio, Predictions pred) {
-        double tokenSeconds = c.iterationSeconds(64, c.kvCapacityTokens(), 0, 0);
-        return (long) (c.kvCapacityTokens() / ratio * pred.decodeShare(tokenSeconds));
+        return (long) (c.kvCapacityTokens() / ratio * pred.decodeShare(SimulatedRollout.loadedTokenSeconds(c)));
     }
 
     private static DecodeTimeTable plannerTable(RolloutConfig cfg, int[] usable, Predictions pred, int cap) {

@@ -296,9 +296,9 @@ final class SimulatedRollout {
         }
     }
 
-    /** Seconds per decoded token on a loaded instance (64 sequences over a full cache): runtime predictions' token price. */
-    double loadedTokenSeconds() {
-        return cost[0].iterationSeconds(64, cap[0], 0, 0);
+    /** Seconds per decoded token on a loaded instance of {@code c} (64 sequences over a full cache): keel's token price. */
+    static double loadedTokenSeconds(RooflineCostModel c) {
+        return c.iterationSeconds(64, c.kvCapacityTokens(), 0, 0);
     }
 
     // ---- routing and queues -------------------------------------------------------------
