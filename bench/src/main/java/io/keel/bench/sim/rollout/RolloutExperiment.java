@@ -52,7 +52,7 @@ public final class RolloutExperiment {
      * default). Unlimited admission thrashes the cache under load (every trajectory waiting on a
      * tool is evicted and prefilled again), which no operator would leave as it is.
      */
-    static final double[] CONCURRENCY = {0, 2, 1.5, 1, 0.75};
+    static final double[] CONCURRENCY = {0, 2, 1.75, 1.5, 1.25, 1, 0.75};
 
     /** The limit {@code c} stands for; 0 (no limit) also where it would hold every trajectory. */
     private int concurrency(double c) {
