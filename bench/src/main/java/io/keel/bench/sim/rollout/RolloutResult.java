@@ -13,7 +13,8 @@ package io.keel.bench.sim.rollout;
  * @param finished trajectories finished over all steps
  * @param stepsRun LLM steps executed over all steps
  * @param p99CompletionSeconds p99 over trajectories of their completion time, mean over steps
- * @param meanQueueSeconds per trajectory, the mean total time its steps waited for admission
+ * @param meanQueueSeconds per trajectory, the mean total time it waited to start (keel's admission gate or a
+ *        baseline's concurrency limit, from the rollout's start) plus the time its steps waited for admission
  * @param p99QueueSeconds p99 of that total
  * @param gpuUtilisation GPU-seconds with work in the iteration over GPUs x makespan
  * @param evictions idle KV prefixes dropped to make room

@@ -304,6 +304,10 @@ final class SimulatedRollout {
     // ---- routing and queues -------------------------------------------------------------
 
     private void onReady(int t, double now) {
+        if (step[t] == 0) {
+            // Held back by keel's gate or a baseline's concurrency limit since the rollout began.
+            queued[t] += now;
+        }
         int j = route(t);
         stepRem[t] = w.stepTokens(t, step[t]);
         readyAt[t] = now;

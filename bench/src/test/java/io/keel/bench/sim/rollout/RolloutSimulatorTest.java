@@ -103,6 +103,8 @@ class RolloutSimulatorTest {
         // The cold step has no history: the gate charges the context cap, then what finished trajectories reached.
         assertTrue(keel.makespanPerStep()[0] < slime.makespanPerStep()[0], keel.makespanPerStep()[0] + " vs " + slime.makespanPerStep()[0]);
         assertTrue(keel.makespanSeconds() < noGate.makespanSeconds());
+        // Trajectories the gate holds back wait, and that wait is queueing.
+        assertTrue(keel.meanQueueSeconds() > 0, "keel queued " + keel.meanQueueSeconds());
     }
 
     @Test
@@ -135,6 +137,9 @@ class RolloutSimulatorTest {
             // One trajectory in flight at a time: no two tool calls overlap.
             assertTrue(one.makespanSeconds() >= tools, pol.name() + " " + one.makespanSeconds() + " < " + tools);
             assertTrue(all.makespanSeconds() < one.makespanSeconds(), pol.name() + ": without a limit they overlap");
+            // Waiting to start counts as queueing: the k-th of 12 waits for the k - 1 before it.
+            assertTrue(one.meanQueueSeconds() >= one.makespanSeconds() / 4,
+                    pol.name() + ": queued " + one.meanQueueSeconds() + " of " + one.makespanSeconds());
             assertEquals(all.makespanSeconds(), RolloutSimulator.run(steps, cfg.withBaselineConcurrency(12), pol)
                     .makespanSeconds(), "a limit of every trajectory is no limit");
         }
