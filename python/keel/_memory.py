@@ -1,5 +1,6 @@
 """NumPy arrays as Java MemorySegments, without copying, and keel's argument checks on them."""
 
+import collections
 import numpy as np
 import jpype
 
@@ -38,13 +39,14 @@ class Segments:
     Making a segment allocates a small Java object, so a host loop that refills the same buffer
     (a pinned host buffer the GPU copies into) gets the same segment every call and the call
     allocates nothing. The cache holds the arrays it made segments for, which keeps their memory
-    alive while a segment may point at it; ``clear()`` drops them.
+    alive while a segment may point at it; it keeps the ``capacity`` most recently used buffers
+    and ``clear()`` drops them.
     """
 
     def __init__(self, capacity=8):
         self._wrap = jpype.JClass("io.keel.bench.python.CallerMemory").wrap
         self._capacity = capacity
-        self._by_address = {}
+        self._by_address = collections.OrderedDict()
         self._last = None
         self._last_segment = None
 
@@ -55,9 +57,11 @@ class Segments:
         hit = self._by_address.get(key)
         if hit is None:
             if len(self._by_address) >= self._capacity:
-                self._by_address.clear()
+                self._by_address.popitem(last=False)  # the least recently used buffer
             hit = (a, self._wrap(key[0], key[1]))
             self._by_address[key] = hit
+        else:
+            self._by_address.move_to_end(key)
         self._last = a
         self._last_segment = hit[1]
         return hit[1]

@@ -55,6 +55,7 @@ class EpStep:
         self._doubles = b._doubles
         self._tile_base = None
         self._tile_address = 0
+        self._balancer = b
 
     @property
     def transfers(self):
@@ -62,6 +63,8 @@ class EpStep:
 
     @property
     def tile_table(self):
+        if self._balancer._closed:
+            raise RuntimeError("EpBalancer is closed: its tile table was freed")
         t = self._t
         address = int(self._longs[t.TILE_TABLE_ADDRESS])
         if address != self._tile_address:
@@ -149,7 +152,12 @@ class EpBalancer:
     def step(self, layer, loads):
         """Plans layer ``layer`` from ``loads``: int32, C-contiguous, shape (ranks, experts),
         ``loads[s, e]`` = tokens source rank ``s`` routed to expert ``e`` (a CPU torch tensor's
-        ``.numpy()`` is one). The loads are read in place, not copied. Returns the ``EpStep``."""
+        ``.numpy()`` is one). The loads are read in place, not copied. Returns the ``EpStep``.
+        Raises ``RuntimeError`` after ``close()``."""
+        if self._closed:
+            raise RuntimeError("EpBalancer is closed")
+        if type(layer) is bool:
+            raise ValueError("layer must be an int, was bool")
         if type(loads) is not np.ndarray:
             loads = as_ndarray("loads", loads)
         if loads.dtype is not self._int32 or loads.shape != self._shape or not loads.flags.c_contiguous \
@@ -172,6 +180,8 @@ class EpBalancer:
         """Source rank ``rank``'s reroute prefix of the last step, int32 (E, D), -1 beyond each
         expert's instances; into ``out`` when given. (Every rank computes the same plan from the
         same loads; this reads another rank's prefix without planning again.)"""
+        if self._closed:
+            raise RuntimeError("EpBalancer is closed")
         if out is None:
             out = np.empty((self.experts, self.domain), np.int32)
         else:

@@ -96,6 +96,23 @@ def test_bad_inputs_raise_value_errors_and_leave_the_balancer_usable():
                              min_tokens_per_replica=MIN_TOKENS_PER_REPLICA) as fresh:
             assert _same(again, _snapshot(fresh.step(0, loads)))
         assert b.last_step.microbatch == 1
+        with pytest.raises(ValueError, match="layer must be an int, was bool"):
+            b.step(True, loads)
+
+
+def test_a_closed_balancer_refuses_steps_and_its_tile_table():
+    loads = np.full((RANKS, EXPERTS), 10, np.int32)
+    b = keel.EpBalancer(RANKS, EXPERTS, SLOTS, DOMAIN, 1 << 20, 1, min_tokens_per_replica=MIN_TOKENS_PER_REPLICA)
+    step = b.step(0, loads)
+    assert step.tile_table.nbytes > 0
+    b.close()
+    b.close()  # closing twice is harmless
+    with pytest.raises(RuntimeError, match="closed"):
+        b.step(0, loads)
+    with pytest.raises(RuntimeError, match="closed"):
+        step.tile_table
+    with pytest.raises(RuntimeError, match="closed"):
+        b.reroute_prefix(0)
 
 
 def test_ten_thousand_steps_from_python_allocate_nothing_on_the_java_side():

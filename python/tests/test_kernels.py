@@ -75,3 +75,15 @@ def test_trajectory_placer_places_every_trajectory_and_longest_first():
     bad[5] = -1
     with pytest.raises(ValueError, match="5"):
         placer.place(bad, degrees, max_batch)
+
+
+def test_segment_cache_keeps_the_most_recently_used_buffers():
+    from keel._memory import Segments
+    cache = Segments(capacity=2)
+    a, b, c = (np.zeros(16, np.int32) for _ in range(3))
+    seg_a = cache.of(a)
+    seg_b = cache.of(b)
+    assert cache.of(a) is seg_a  # a hit makes a the most recently used
+    cache.of(c)  # full: drops b, the least recently used, and keeps a
+    assert cache.of(a) is seg_a
+    assert cache.of(b) is not seg_b

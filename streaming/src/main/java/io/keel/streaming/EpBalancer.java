@@ -111,6 +111,7 @@ public final class EpBalancer implements AutoCloseable {
     private final TileStreamPacker packer;
     private final long[] microbatches;
     private final BalancedStep view = new BalancedStep();
+    private boolean closed;
 
     /** A balancer for {@code config}; allocates everything its steps use. */
     public EpBalancer(Config config) {
@@ -143,8 +144,10 @@ public final class EpBalancer implements AutoCloseable {
      *
      * @throws IllegalArgumentException on a layer out of range or bad loads (the previous step's
      *     view stays as it was)
+     * @throws IllegalStateException after {@link #close()}
      */
     public BalancedStep step(int layer, int[] loads) {
+        open();
         Checks.index("layer", layer, microbatches.length);
         long t0 = System.nanoTime();
         ReplicationPlan plan = planner.plan(loads);
@@ -153,6 +156,7 @@ public final class EpBalancer implements AutoCloseable {
 
     /** As {@link #step(int, int[])} from an int32 row-major R x E segment. */
     public BalancedStep step(int layer, MemorySegment loads) {
+        open();
         Checks.index("layer", layer, microbatches.length);
         long t0 = System.nanoTime();
         ReplicationPlan plan = planner.plan(loads);
@@ -161,6 +165,7 @@ public final class EpBalancer implements AutoCloseable {
 
     /** As {@link #step(int, int[])}, packing the task table with {@code into} (same sizes as this balancer's). */
     BalancedStep step(int layer, int[] loads, TileStreamPacker into) {
+        open();
         Checks.index("layer", layer, microbatches.length);
         long t0 = System.nanoTime();
         ReplicationPlan plan = planner.plan(loads);
@@ -214,9 +219,19 @@ public final class EpBalancer implements AutoCloseable {
         return view;
     }
 
-    /** Frees the task table's segment. */
+    /** Frees the task table's segment; later steps throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        packer.close();
+        if (!closed) {
+            closed = true;
+            packer.close();
+        }
+    }
+
+    /** Refuses a step after {@link #close()}, before anything changes. */
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("EpBalancer is closed");
+        }
     }
 }

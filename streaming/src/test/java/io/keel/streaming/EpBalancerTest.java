@@ -116,6 +116,24 @@ class EpBalancerTest {
     }
 
     @Test
+    void aClosedBalancerRefusesStepsBeforeAnythingChanges() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        EpBalancer b = new EpBalancer(small(1 << 16));
+        ExpertLayout layout = b.config().layout();
+        BalancedStep step = b.step(0, zipfLoads(layout, 1.0, 2048, rnd));
+        long tokens = step.plan().totalTokens();
+        b.close();
+        b.close(); // idempotent
+        int[] other = zipfLoads(layout, 1.2, 4096, rnd);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.step(0, other));
+        assertEquals("EpBalancer is closed", e.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> b.step(0, java.lang.foreign.MemorySegment.ofArray(other)));
+        assertEquals(tokens, b.lastStep().plan().totalTokens(), "the plan was re-made after close");
+        assertEquals(0, b.lastStep().microbatch());
+    }
+
+    @Test
     void stepAllocatesNothing() {
         SplittableRandom rnd = new SplittableRandom(3);
         ExpertLayout layout = ExpertLayout.contiguous(64, 256, 2, 8, 44L << 20);
