@@ -26,11 +26,23 @@ public final class DemoCommand implements Runnable {
     @Mixin
     JsonOption output;
 
-    @Option(names = "--quiet", description = "No progress lines on stderr.")
+    @Option(names = "--quiet", description = "No progress lines on stderr, and no INFO log lines (which SIMD "
+            + "implementation keel and Lucene chose).")
     boolean quiet;
+
+    /** Held so the level set on them lasts (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger[] QUIETED = {
+        java.util.logging.Logger.getLogger("io.keel.vector"),
+        java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization"),
+    };
 
     @Override
     public void run() {
+        if (quiet) {
+            for (java.util.logging.Logger l : QUIETED) {
+                l.setLevel(java.util.logging.Level.WARNING);
+            }
+        }
         Map<String, Object> r = Report.object();
         r.put("keel", VersionCommand.keelVersion());
         r.put("java", Runtime.version().toString());

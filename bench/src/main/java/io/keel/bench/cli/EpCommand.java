@@ -78,7 +78,7 @@ public final class EpCommand implements Runnable {
     Path trace;
 
     @Option(names = "--serve-replay",
-            description = "Serving replay of periodic rebalancing: EPLB from scratch, keel incremental under 5/10/25% "
+            description = "Serving replay of periodic rebalancing: EPLB from scratch, keel incremental under 5/10/25%% "
                     + "budgets, the quota planner; over --trace (a processed CSV or the moe-traces folder) or the "
                     + "drifting-skew Zipf workload.")
     boolean serveReplay;

@@ -2,9 +2,12 @@ package io.keel.bench.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import io.keel.bench.report.Report;
 import io.keel.bench.sim.ep.EpStepSimulator;
+import io.keel.bench.sim.ep.MoeTraces;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,14 +37,27 @@ public final class EpSimCommand implements Runnable {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--domain must divide 64, was " + domain);
         }
-        if (trace != null && !Files.isDirectory(trace)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--trace must be the moe-traces folder, was " + trace);
+        if (trace != null && !isMoeTraces(trace)) {
+            // Checked before the sweep runs, so a wrong folder fails at once.
+            throw Arguments.bad(spec, "--trace must be the moe-traces folder (raw/<model>/<rank>/moe_layer-<L>.csv), was "
+                    + trace);
         }
-        try {
-            Report.print(System.out, EpStepSimulator.tables(domain, trace), output.json());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        Map<String, Object> tables = Arguments.from(spec, () -> {
+            try {
+                return EpStepSimulator.tables(domain, trace);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Report.print(System.out, tables, output.json());
+    }
+
+    private static boolean isMoeTraces(Path folder) {
+        Path raw = folder.resolve("raw");
+        if (!Files.isDirectory(raw)) {
+            return false;
         }
+        List<String> models = MoeTraces.rawModels(folder);
+        return !models.isEmpty() && models.stream().allMatch(m -> MoeTraces.isRawLayout(raw.resolve(m)));
     }
 }

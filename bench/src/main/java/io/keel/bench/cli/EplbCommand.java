@@ -43,21 +43,24 @@ public final class EplbCommand implements Runnable {
     @Option(names = "--nodes", required = true, description = "Server nodes.")
     int nodes;
 
-    @Option(names = "--gpus", required = true, description = "GPUs (a multiple of nodes).")
+    @Option(names = "--gpus", required = true, description = "GPUs. EPLB's hierarchical policy needs a multiple of "
+            + "--nodes (otherwise it takes the global one, as eplb.py does); the incremental options need one.")
     int gpus;
 
     @Option(names = "--current", paramLabel = "PHY2LOG_JSON",
             description = "The placement in effect, phy2log per layer as a JSON array of arrays (-1 = empty slot).")
     String current;
 
-    @Option(names = "--max-moves", description = "Most copies moved beyond restoring lost experts (default: no limit).")
+    @Option(names = "--max-moves", description = "Most copies moved beyond restoring lost experts (default: no limit; "
+            + "needs --current).")
     int maxMoves = Integer.MAX_VALUE;
 
     @Option(names = "--exclude-ranks", split = ",", paramLabel = "R",
             description = "Failed or draining ranks: planned without; their slots read -1.")
     int[] excludeRanks;
 
-    @Option(names = "--skip-below", description = "Keep layers whose current max/mean is at or below this (default: never).")
+    @Option(names = "--skip-below", description = "Keep layers whose current max/mean is at or below this (default: never; "
+            + "needs --current).")
     double skipBelow;
 
     @Option(names = "--spread-hot", description = "Put the copies of replicated experts in at least two nodes.")
@@ -74,7 +77,8 @@ public final class EplbCommand implements Runnable {
 
     @Override
     public void run() {
-        if (current != null || excludeRanks != null || spreadHot || maxMoves != Integer.MAX_VALUE || batchBytes != 0) {
+        if (current != null || excludeRanks != null || spreadHot || maxMoves != Integer.MAX_VALUE || skipBelow != 0
+                || batchBytes != 0) {
             incremental();
             return;
         }
@@ -135,6 +139,14 @@ public final class EplbCommand implements Runnable {
     }
 
     private void incremental() {
+        if (current == null && (maxMoves != Integer.MAX_VALUE || skipBelow != 0)) {
+            throw Arguments.bad(spec, "--max-moves and --skip-below need --current: without a placement in effect "
+                    + "every copy is placed fresh");
+        }
+        if (excludeRanks != null && java.util.Arrays.stream(excludeRanks).filter(x -> x >= 0 && x < gpus).distinct().count()
+                >= Math.max(1, gpus)) {
+            throw Arguments.bad(spec, "--exclude-ranks leaves no rank to place experts on");
+        }
         int experts = Arguments.from(spec, () -> parse("--weights", weights)).get(0).length;
         int[] w = flat("--weights", weights, experts);
         int layers = w.length / experts;
@@ -181,7 +193,10 @@ public final class EplbCommand implements Runnable {
         out.put("lostExperts", pairs(p.lostExpertCount(), p::lostExpertLayer, p::lostExpert));
         out.put("unplacedExperts", pairs(p.unplacedExpertCount(), p::unplacedExpertLayer, p::unplacedExpert));
         out.put("skipped", skipped);
-        out.put("imbalanceBefore", before);
+        if (cur != null) {
+            // null (JSON has no infinity) in a layer whose placement in effect lost a loaded expert.
+            out.put("imbalanceBefore", before);
+        }
         out.put("imbalanceAfter", after);
         out.put("worstNodeFailureLoses", exposure);
         List<Object> moves = new ArrayList<>();

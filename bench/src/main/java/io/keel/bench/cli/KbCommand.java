@@ -2,6 +2,7 @@ package io.keel.bench.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,11 +53,23 @@ public final class KbCommand implements Runnable {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--k and --workflows must be in [1, 100], were " + k + ", " + workflows);
         }
+        if (query.isBlank()) {
+            throw Arguments.bad(spec, "--query must not be blank");
+        }
+        if (!Files.isRegularFile(add) || !Files.isReadable(add)) {
+            throw Arguments.bad(spec, "--add must be a readable JSON Lines file, was " + add);
+        }
         List<ExperienceFile.Workflow> file;
         try {
-            file = ExperienceFile.read(add);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read --add " + add, e);
+            file = Arguments.from(spec, () -> {
+                try {
+                    return ExperienceFile.read(add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw Arguments.bad(spec, "cannot read --add " + add + ": " + e.getCause().getMessage());
         }
         long t0 = System.nanoTime();
         MiniLmEmbedder model = new MiniLmEmbedder();

@@ -28,7 +28,8 @@ public final class RolloutCommand implements Runnable {
     JsonOption output;
 
     @Option(names = "--model", defaultValue = "qwen2.5-32b",
-            description = "llama3.1-8b | qwen2.5-32b | llama3.1-70b | qwen3-30b-a3b. Default: ${DEFAULT-VALUE}.")
+            description = "llama3.1-8b | qwen2.5-32b | llama3.1-70b | qwen3-30b-a3b (and llama2-70b | llama2-7b, the "
+                    + "vidur calibration's models). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--workload", defaultValue = "swe", description = "swe | short. Default: ${DEFAULT-VALUE}.")
@@ -84,6 +85,9 @@ public final class RolloutCommand implements Runnable {
         RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps);
         if (cfg.usableDegrees(p.contextCap()).length == 0) {
             throw bad("no degree of 1, 2, 4, 8 can run " + modelName + " on " + gpus + " GPUs with a " + p.contextCap() + "-token context");
+        }
+        if (tp != null && tp < 1) {
+            throw bad("--tp must be a degree >= 1, was " + tp);
         }
         if (tp != null && !cfg.usable(tp, p.contextCap())) {
             throw bad(RooflineCostModel.isFeasible(m, cfg.gpu(), tp)

@@ -88,13 +88,22 @@ class KeelCommandTest {
         refused("--current", concat(readme, new String[] {"--current", "[[0,1,2]]"}));
         refused("current[1] must be in [-1, 4)", concat(readme, new String[] {"--current", "[[0,7,2,3]]"}));
         refused("excludedRanks[0]", concat(readme, new String[] {"--exclude-ranks", "5"}));
-        refused("maxMoves", concat(readme, new String[] {"--max-moves", "-1"}));
+        refused("maxMoves", concat(readme, new String[] {"--current", "[[0,1,2,3]]", "--max-moves", "-1"}));
+        // Without a placement in effect every copy is placed fresh: a move budget or a skip threshold means nothing.
+        refused("need --current", concat(readme, new String[] {"--max-moves", "2"}));
+        refused("need --current", concat(readme, new String[] {"--skip-below", "1.1"}));
+        refused("no rank", concat(readme, new String[] {"--current", "[[0,1,2,3]]", "--exclude-ranks", "0,1"}));
     }
 
     @Test
     void scoreRefusesBadSizesWithExitTwo() {
         refused("--dim", "score", "--dim", "0");
         refused("--dim", "score", "--rows", "-3");
+        // Accepted by the int range, but more than the heap holds: refused, not an OutOfMemoryError.
+        long rows = Runtime.getRuntime().maxMemory() / (4 * 1536) + 1;
+        if (rows * 1536 < Integer.MAX_VALUE - 16) {
+            refused("heap", "score", "--dim", "1536", "--rows", Long.toString(rows));
+        }
     }
 
     @Test
@@ -102,6 +111,28 @@ class KeelCommandTest {
         refused("alpha", "select", "--data", "no/such.csv", "--alpha", "7");
         refused("--combine", "select", "--data", "no/such.csv", "--combine", "magic");
         refused("no/such.csv", "select", "--data", "no/such.csv");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-select");
+        java.nio.file.Path header = dir.resolve("header.csv");
+        String columns = "problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n";
+        java.nio.file.Files.writeString(header, columns);
+        refused("no candidates", "select", "--data", header.toString());
+        java.nio.file.Path text = dir.resolve("text.csv");
+        java.nio.file.Files.writeString(text, columns + "p1,0,abc,1,0.5,0.5,1\n");
+        refused("text.csv:2: not a number", "select", "--data", text.toString());
+    }
+
+    @Test
+    void kbRefusesBadFilesAndQueriesWithExitTwo() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-kb");
+        java.nio.file.Path bad = dir.resolve("bad.jsonl");
+        java.nio.file.Files.writeString(bad, "{\"id\":\"a\",\"task\":\"t\",\"steps\":[\"s\"]}\n{\"id\":\"b\" \"task\"}\n");
+        refused("bad.jsonl:2:", "kb", "--add", bad.toString(), "--query", "q");
+        refused("--add must be a readable", "kb", "--add", dir.resolve("none.jsonl").toString(), "--query", "q");
+        refused("--add must be a readable", "kb", "--add", dir.toString(), "--query", "q");
+        java.nio.file.Path empty = dir.resolve("empty.jsonl");
+        java.nio.file.Files.writeString(empty, "");
+        refused("no workflows", "kb", "--add", empty.toString(), "--query", "q");
+        refused("--query must not be blank", "kb", "--add", bad.toString(), "--query", " ");
     }
 
     @Test
@@ -113,6 +144,7 @@ class KeelCommandTest {
         refused("--load", "rollout", "--load", "NaN");
         refused("--tp 1", "rollout", "--model", "llama3.1-70b", "--tp", "1");
         refused("--tp 8", "rollout", "--gpus", "4", "--tp", "8");
+        refused("--tp must be a degree >= 1, was 0", "rollout", "--tp", "0");
     }
 
     @Test
@@ -128,11 +160,16 @@ class KeelCommandTest {
     }
 
     @Test
-    void epSimRefusesADomainThatDoesNotDivideTheRanks() {
+    void epSimRefusesADomainThatDoesNotDivideTheRanks() throws IOException {
         Object[] r = run("ep-sim", "--domain", "7");
         assertEquals(2, r[0]);
         assertTrue(((String) r[2]).startsWith("keel: --domain must divide 64, was 7"), (String) r[2]);
         assertEquals(2, run("ep-sim", "--trace", "no/such/folder")[0]);
+        // A folder that is not moe-traces is refused before the sweep runs.
+        java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("keel-ep-sim");
+        refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
+        java.nio.file.Files.createDirectories(empty.resolve("raw"));
+        refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
     }
 
     @Test
@@ -155,6 +192,8 @@ class KeelCommandTest {
             Object[] r = run(e.getKey(), "--help");
             assertEquals(0, r[0], e.getKey());
             assertTrue(((String) r[1]).contains("Usage: keel " + e.getKey()), (String) r[1]);
+            // picocli warns on stderr about a description it cannot format (an unescaped %).
+            assertEquals("", ((String) r[2]).strip(), e.getKey() + " --help wrote to stderr");
         }
     }
 

@@ -76,7 +76,7 @@ public final class MoeTraces {
                     }
                     rows.add(new Totals(f[d], Integer.parseInt(f[d + 1].strip()), Integer.parseInt(f[d + 2].strip()), counts));
                 } catch (NumberFormatException ex) {
-                    throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + ex.getMessage());
+                    throw new IllegalArgumentException(csv + " line " + (i + 1) + ": not a number: " + ex.getMessage());
                 }
             }
             if (rows.isEmpty()) {
@@ -186,7 +186,7 @@ public final class MoeTraces {
                     v[e] = count(f[e]);
                 }
             } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + ex.getMessage());
+                throw new IllegalArgumentException(csv + " line " + (i + 1) + ": not a number: " + ex.getMessage());
             }
             rows.add(v);
         }

@@ -65,15 +65,22 @@ public final class AutoformalizationSet {
                 names.add(current);
                 starts.add(i);
             }
-            int candidate = Integer.parseInt(f[1]);
-            if (candidate != i - starts.getLast()) {
-                throw new IllegalArgumentException(csv + ":" + (i + 2) + ": candidate " + candidate + " out of order");
+            try {
+                int candidate = Integer.parseInt(f[1]);
+                if (candidate != i - starts.getLast()) {
+                    throw new IllegalArgumentException(csv + ":" + (i + 2) + ": candidate " + candidate + " out of order");
+                }
+                cluster[i] = Integer.parseInt(f[2]);
+                syntax[i] = f[3].isEmpty() || Integer.parseInt(f[3]) != 0;
+                semantic[i] = f[4].isEmpty() ? 0.1 : Double.parseDouble(f[4]);
+                symbolic[i] = f[5].isEmpty() ? 0.1 : Double.parseDouble(f[5]);
+                correct[i] = Integer.parseInt(f[6]) != 0;
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(csv + ":" + (i + 2) + ": not a number: " + ex.getMessage());
             }
-            cluster[i] = Integer.parseInt(f[2]);
-            syntax[i] = f[3].isEmpty() || Integer.parseInt(f[3]) != 0;
-            semantic[i] = f[4].isEmpty() ? 0.1 : Double.parseDouble(f[4]);
-            symbolic[i] = f[5].isEmpty() ? 0.1 : Double.parseDouble(f[5]);
-            correct[i] = Integer.parseInt(f[6]) != 0;
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException(csv + ": no candidates after the header");
         }
         int[] start = new int[names.size() + 1];
         for (int p = 0; p < names.size(); p++) {
