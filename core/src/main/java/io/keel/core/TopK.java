@@ -140,8 +140,10 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(double[] scores, int n, int k, int[] out) {
+        Checks.nonNegative("n", n);
         Checks.length("scores", Checks.notNull("scores", scores).length, n);
-        Checks.notNull("out", out);
+        Checks.inRange("k", k, 0, maxK);
+        Checks.length("out", Checks.notNull("out", out).length, Math.min(k, n));
         Checks.finite("scores", scores, 0, n);
         reset(k);
         for (int i = 0; i < n; i++) {
@@ -152,8 +154,10 @@ public final class TopK {
 
     /** Selects over {@code scores[0, n)} into {@code out}, best first; returns {@code min(k, n)}. */
     public int select(float[] scores, int n, int k, int[] out) {
+        Checks.nonNegative("n", n);
         Checks.length("scores", Checks.notNull("scores", scores).length, n);
-        Checks.notNull("out", out);
+        Checks.inRange("k", k, 0, maxK);
+        Checks.length("out", Checks.notNull("out", out).length, Math.min(k, n));
         Checks.finite("scores", scores, 0, n);
         reset(k);
         for (int i = 0; i < n; i++) {

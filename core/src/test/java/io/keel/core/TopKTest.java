@@ -91,6 +91,16 @@ class TopKTest {
         top.offer(1, 2);
         assertThrows(IllegalArgumentException.class, () -> top.drain(new int[1], null));
         assertEquals(2, top.size(), "a failed drain leaves the selection intact");
+        // A select refused for its output, k or n leaves the selection in progress as it was.
+        e = assertThrows(IllegalArgumentException.class, () -> top.select(new double[] {1, 2, 3}, 3, 2, new int[1]));
+        assertTrue(e.getMessage().contains("out"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> top.select(new float[] {1, 2, 3}, 3, 2, new int[1]));
+        assertThrows(IllegalArgumentException.class, () -> top.select(new double[] {1}, 1, 3, new int[3]));
+        e = assertThrows(IllegalArgumentException.class, () -> top.select(new double[0], -1, 1, new int[1]));
+        assertTrue(e.getMessage().contains("n must be >= 0"), e.getMessage());
+        int[] ids = new int[2];
+        assertEquals(2, top.drain(ids, null));
+        assertArrayEquals(new int[] {1, 0}, ids);
     }
 
     @Test

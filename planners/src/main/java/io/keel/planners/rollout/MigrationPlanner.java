@@ -25,6 +25,9 @@ public final class MigrationPlanner {
     private final int maxTrajectories;
     private final int maxCandidates;
     private final int[] movedInInterval;
+    /** Per trajectory, the last call that saw it among the candidates (duplicates are refused). */
+    private final int[] seen;
+    private int call;
     private int interval = 1;
     private final boolean[] taken;
     private final Moves moves;
@@ -38,6 +41,7 @@ public final class MigrationPlanner {
         this.maxTrajectories = Checks.positive("maxTrajectories", maxTrajectories);
         this.maxCandidates = Checks.nonNegative("maxCandidates", maxCandidates);
         movedInInterval = new int[maxTrajectories];
+        seen = new int[maxTrajectories];
         taken = new boolean[maxCandidates];
         moves = new Moves(maxInstances, maxCandidates);
     }
@@ -52,7 +56,7 @@ public final class MigrationPlanner {
      *
      * @param load predicted remaining seconds per instance, {@code [0, m)}
      * @param secondsPerToken per instance, the per-token time a moved trajectory's work is priced at
-     * @param trajectory per candidate its id; candidates are trajectories inside a tool call
+     * @param trajectory per candidate its id, each at most once; candidates are trajectories inside a tool call
      * @param instance per candidate the instance it is on
      * @param remainingTokens per candidate its predicted remaining tokens
      * @param kvBytes per candidate its KV-cache bytes
@@ -79,10 +83,15 @@ public final class MigrationPlanner {
             checkValue("load", j, load[j]);
             Checks.positiveFinite("secondsPerToken", j, secondsPerToken[j]);
         }
+        call++;
         for (int i = 0; i < c; i++) {
             if (trajectory[i] < 0 || trajectory[i] >= maxTrajectories) {
                 throw Checks.element("trajectory", i, "must be in [0, " + maxTrajectories + ")", trajectory[i]);
             }
+            if (seen[trajectory[i]] == call) {
+                throw Checks.element("trajectory", i, "is a candidate twice", trajectory[i]);
+            }
+            seen[trajectory[i]] = call;
             if (instance[i] < 0 || instance[i] >= m) {
                 throw Checks.element("instance", i, "must be in [0, " + m + ")", instance[i]);
             }

@@ -120,6 +120,20 @@ class SchedulingTest {
     }
 
     @Test
+    void aTrajectoryNamedTwiceAmongTheCandidatesIsRefused() {
+        MigrationPlanner mp = new MigrationPlanner(2, 4, 4);
+        MigrationPlanner.Moves before = mp.plan(new double[] {100, 0}, new double[] {.01, .01}, 2, new int[] {1},
+                new int[] {0}, new double[] {3000}, new double[1], new double[] {1}, 1, 1e9, 4);
+        assertEquals(1, before.count());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> mp.plan(
+                new double[] {100, 0}, new double[] {.01, .01}, 2, new int[] {0, 0}, new int[] {0, 0},
+                new double[] {3000, 3000}, new double[2], new double[] {1, 1}, 2, 1e9, 4));
+        assertTrue(e.getMessage().contains("trajectory[1] is a candidate twice"), e.getMessage());
+        assertEquals(1, before.count(), "the last plan stands");
+        assertEquals(1, before.trajectory(0));
+    }
+
+    @Test
     void migrationBadInputAndAllocation() {
         MigrationPlanner mp = new MigrationPlanner(64, 1024, 256);
         double[] load = new double[64];

@@ -38,10 +38,15 @@ public final class TextExperienceIndex {
     private int[] termIds = new int[16];
     private int[] termCounts = new int[16];
     private int termCount;
+    /** The last tokenised query, apart from the buffers adding reuses, so an add cannot change it. */
+    private int[] queryIds = new int[16];
+    private int[] queryCounts = new int[16];
+    private final float[] queryEmbedding;
 
     /** An empty index of {@code dim}-dimensional embeddings answering {@code k <= maxK}. */
     public TextExperienceIndex(int dim, int maxK) {
         index = new ExperienceIndex(dim, maxK, false);
+        queryEmbedding = new float[dim];
     }
 
     /** The underlying index (workflow and step ids are its ids). */
@@ -90,15 +95,28 @@ public final class TextExperienceIndex {
         return index.searchWorkflows(query, k);
     }
 
-    /** Tokenises a query into this index's reusable buffers, for {@link #search}. */
+    /**
+     * Tokenises a query into this index's reusable query buffers, for {@link #search}: its terms and
+     * a copy of its embedding, which later adds and changes to {@code embedding} leave as they are.
+     */
     public void tokenizeQuery(String text, float[] embedding) {
         Objects.requireNonNull(text, "text");
         checkEmbedding(embedding);
         tokenize(text, queryTerm);
-        query.embedding(embedding, 0).lexical(termIds, termCounts, termCount);
+        if (queryIds.length < termCount) {
+            queryIds = new int[termIds.length];
+            queryCounts = new int[termIds.length];
+        }
+        System.arraycopy(termIds, 0, queryIds, 0, termCount);
+        System.arraycopy(termCounts, 0, queryCounts, 0, termCount);
+        System.arraycopy(embedding, 0, queryEmbedding, 0, queryEmbedding.length);
+        query.embedding(queryEmbedding, 0).lexical(queryIds, queryCounts, termCount);
     }
 
-    /** Hierarchical search for the query last given to {@link #tokenizeQuery}; allocates nothing. */
+    /**
+     * Hierarchical search for the query last given to {@link #tokenizeQuery} (workflows and steps
+     * added since are searched too); allocates nothing.
+     */
     public ExperienceHits search(int workflowK, int k) {
         return index.searchHierarchical(query, workflowK, k);
     }

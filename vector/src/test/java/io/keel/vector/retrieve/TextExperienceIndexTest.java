@@ -64,6 +64,22 @@ class TextExperienceIndexTest {
     }
 
     @Test
+    void anAddBetweenTokenisingAndSearchingLeavesTheQueryAsItWas() {
+        TextExperienceIndex kb = new TextExperienceIndex(2, 2);
+        float[] e = {1, 1};
+        kb.addWorkflow("alpha", e);
+        kb.addWorkflow("beta", e);
+        kb.addStep(0, "alpha", e);
+        kb.addStep(1, "beta", e);
+        kb.tokenizeQuery("alpha", e);
+        kb.addWorkflow("beta", e); // reuses the buffers adding tokenises into
+        e[0] = -1;                 // and the caller's embedding changes
+        kb.search(1, 1);
+        assertEquals(0, kb.workflowHits().id(0), "the query is still 'alpha'");
+        assertEquals(1.0, kb.workflowHits().semantic(0), 1e-6, "with the embedding it was given");
+    }
+
+    @Test
     void theSearchAfterTokenisingAllocatesNothing() {
         TextExperienceIndex kb = new TextExperienceIndex(16, 5);
         for (int i = 0; i < 40; i++) {
