@@ -63,9 +63,10 @@ public final class FixedBitSet {
         return c;
     }
 
-    /** The first set bit at or after {@code from}, or -1. */
+    /** The first set bit at or after {@code from} ({@code >= 0}), or -1 (always from {@code capacity} on). */
     public int nextSetBit(int from) {
-        if (from < 0 || from >= capacity) {
+        Checks.nonNegative("from", from);
+        if (from >= capacity) {
             return -1;
         }
         int wi = from >>> 6;

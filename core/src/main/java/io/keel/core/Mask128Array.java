@@ -16,7 +16,7 @@ public final class Mask128Array {
 
     /** {@code items} empty masks. */
     public Mask128Array(int items) {
-        this.items = Checks.nonNegative("items", items);
+        this.items = Checks.inRange("items", items, 0, (Integer.MAX_VALUE - 8) / 2);
         words = new long[2 * items];
     }
 
@@ -46,10 +46,11 @@ public final class Mask128Array {
         return Long.bitCount(words[2 * item]) + Long.bitCount(words[2 * item + 1]);
     }
 
-    /** The first set bit of mask {@code item} at or after {@code from}, or -1. */
+    /** The first set bit of mask {@code item} at or after {@code from} ({@code >= 0}), or -1 (always from 128 on). */
     public int nextSetBit(int item, int from) {
         Checks.index("item", item, items);
-        if (from < 0 || from >= BITS) {
+        Checks.nonNegative("from", from);
+        if (from >= BITS) {
             return -1;
         }
         if (from < 64) {

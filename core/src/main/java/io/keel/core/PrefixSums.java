@@ -16,6 +16,7 @@ public final class PrefixSums {
      * @throws IllegalArgumentException on a negative value or an overflowing total
      */
     public static int exclusive(int[] values, int n, int[] out) {
+        Checks.nonNegative("n", n);
         Checks.length("values", Checks.notNull("values", values).length, n);
         Checks.length("out", Checks.notNull("out", out).length, n + 1);
         long sum = 0;
@@ -40,6 +41,7 @@ public final class PrefixSums {
 
     /** As {@link #exclusive(int[], int, int[])} into a {@code long} prefix; returns the total. */
     public static long exclusive(long[] values, int n, long[] out) {
+        Checks.nonNegative("n", n);
         Checks.length("values", Checks.notNull("values", values).length, n);
         Checks.length("out", Checks.notNull("out", out).length, n + 1);
         long acc = 0;
@@ -68,7 +70,8 @@ public final class PrefixSums {
      * {@code prefix[s] <= position < prefix[s + 1]}; empty segments are never returned. O(log n).
      */
     public static int segmentOf(int[] prefix, int segments, int position) {
-        Checks.index("position", position, Checks.notNull("prefix", prefix)[segments]);
+        Checks.inRange("segments", segments, 1, Checks.notNull("prefix", prefix).length - 1);
+        Checks.index("position", position, prefix[segments]);
         int lo = 0;
         int hi = segments - 1;
         while (lo < hi) {
@@ -84,7 +87,7 @@ public final class PrefixSums {
 
     /** As {@link #segmentOf(int[], int, int)} over a {@code long} prefix. */
     public static int segmentOf(long[] prefix, int segments, long position) {
-        Checks.notNull("prefix", prefix);
+        Checks.inRange("segments", segments, 1, Checks.notNull("prefix", prefix).length - 1);
         if (position < 0 || position >= prefix[segments]) {
             throw new IllegalArgumentException(
                     "position must be in [0, " + prefix[segments] + "), was " + position);

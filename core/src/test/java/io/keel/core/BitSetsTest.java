@@ -89,4 +89,16 @@ class BitSetsTest {
             m.clearAll();
         });
     }
+
+    @Test
+    void aNegativeStartAndMaskArraysTooLargeForOneArrayAreRefused() {
+        FixedBitSet b = new FixedBitSet(70);
+        b.set(69);
+        assertThrows(IllegalArgumentException.class, () -> b.nextSetBit(-5));
+        assertEquals(69, b.nextSetBit(0));
+        Mask128Array m = new Mask128Array(1);
+        assertThrows(IllegalArgumentException.class, () -> m.nextSetBit(0, -3));
+        assertThrows(IllegalArgumentException.class, () -> new Mask128Array(1 << 30));
+        assertThrows(IllegalArgumentException.class, () -> new Mask128Array(Integer.MAX_VALUE));
+    }
 }

@@ -52,4 +52,17 @@ class PrefixSumsTest {
             PrefixSums.segmentOf(prefix, values.length, 1234);
         });
     }
+
+    @Test
+    void aSegmentCountOrLengthOutOfRangeIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> PrefixSums.segmentOf(new int[] {0, 5}, 5, 0));
+        assertThrows(IllegalArgumentException.class, () -> PrefixSums.segmentOf(new int[] {0, 5}, -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> PrefixSums.segmentOf(new long[] {0, 5}, 2, 0));
+        int[] out = {7};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PrefixSums.exclusive(new int[0], -1, out));
+        assertTrue(e.getMessage().contains("n must be >= 0"), e.getMessage());
+        assertEquals(7, out[0], "nothing written");
+        assertThrows(IllegalArgumentException.class, () -> PrefixSums.exclusive(new long[0], -1, new long[1]));
+    }
 }

@@ -91,7 +91,7 @@ public final class TileStreamPacker implements AutoCloseable {
         this.tileBytes = Checks.positive("tileBytes", tileBytes);
         this.tilesPerChunk = Checks.positive("tilesPerChunk", tilesPerChunk);
         this.chunkBytes = (long) tileBytes * tilesPerChunk;
-        long tasks = (long) (maxTrees + maxTransfers) * maxPieces;
+        long tasks = ((long) maxTrees + maxTransfers) * maxPieces;
         long dests = (long) maxTransfers * maxPieces;
         if (tasks >= Integer.MAX_VALUE || dests >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException("(maxTrees + maxTransfers) x maxPieces must be < 2^31, was " + tasks);

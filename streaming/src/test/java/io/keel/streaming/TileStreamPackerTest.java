@@ -283,4 +283,11 @@ class TileStreamPackerTest {
             AllocationProbe.assertZeroAllocation("TileStreamPacker.pack", () -> packer.pack(plan, 16));
         }
     }
+
+    @Test
+    void sizesWhoseTaskCountOverflowsAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TileStreamPacker(4, Integer.MAX_VALUE, 1, 1, 1, 1, 1));
+        assertTrue(e.getMessage().contains("maxPieces must be < 2^31"), e.getMessage());
+    }
 }

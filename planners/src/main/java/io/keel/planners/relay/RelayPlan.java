@@ -119,7 +119,7 @@ public final class RelayPlan {
 
     /** Chunks of one state: {@code ceil(stateBytes / chunkBytes)}. */
     public int chunksPerState() {
-        return (int) ((stateBytes + chunkBytes - 1) / chunkBytes);
+        return (int) Math.ceilDiv(stateBytes, chunkBytes); // the planner refuses more than an int of chunks
     }
 
     /** Expert of tree {@code t}. */

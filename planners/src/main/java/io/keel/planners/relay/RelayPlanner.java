@@ -103,7 +103,7 @@ public final class RelayPlanner {
     public RelayPlanner(int ranks, double[] egressBytesPerSecond, double[] ingressBytesPerSecond,
                         int maxExperts, int maxTransfers) {
         Checks.positive("ranks", ranks);
-        Checks.positive("maxExperts", maxExperts);
+        Checks.inRange("maxExperts", maxExperts, 1, Integer.MAX_VALUE - 9);
         Checks.nonNegative("maxTransfers", maxTransfers);
         Checks.sameLength("egressBytesPerSecond", Checks.notNull("egressBytesPerSecond", egressBytesPerSecond).length, ranks);
         Checks.sameLength("ingressBytesPerSecond", Checks.notNull("ingressBytesPerSecond", ingressBytesPerSecond).length, ranks);
@@ -226,6 +226,10 @@ public final class RelayPlanner {
         Checks.inRange("request.size", n, 0, maxTransfers);
         if (n > 0 && q.stateBytes > Long.MAX_VALUE / n) {
             throw new IllegalArgumentException("stateBytes x transfers overflows a long, stateBytes was " + q.stateBytes);
+        }
+        if (Math.ceilDiv(q.stateBytes, q.chunkBytes) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("stateBytes / chunkBytes must be at most " + Integer.MAX_VALUE
+                    + " chunks, was " + Math.ceilDiv(q.stateBytes, q.chunkBytes));
         }
         java.util.Arrays.fill(bucket, 0);
         for (int i = 0; i < n; i++) {

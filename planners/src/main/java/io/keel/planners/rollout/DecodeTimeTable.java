@@ -152,7 +152,7 @@ public final class DecodeTimeTable {
      */
     public void fill(int degreeIndex, double[] out, int maxBatch) {
         Checks.index("degreeIndex", degreeIndex, degrees.length);
-        Checks.positive("maxBatch", maxBatch);
+        Checks.inRange("maxBatch", maxBatch, 1, Integer.MAX_VALUE - 1);
         Checks.length("out", Checks.notNull("out", out).length, maxBatch + 1);
         double prev = 0;
         for (int b = 1; b <= maxBatch; b++) {

@@ -54,10 +54,11 @@ public final class ParallelismPlanner {
 
     /**
      * A planner for up to {@code maxTrajectories} trajectories over up to {@code maxGpus} GPUs,
-     * every instance running at most {@code maxBatch} sequences, priced by {@code table}.
+     * every instance running at most {@code maxBatch} sequences (at most 2^20), priced by {@code table}.
      */
     public ParallelismPlanner(int maxTrajectories, int maxGpus, int maxBatch, DecodeTimeTable table) {
-        this(maxTrajectories, maxGpus, uniform(Checks.notNull("table", table), Checks.positive("maxBatch", maxBatch)), table);
+        this(maxTrajectories, maxGpus, uniform(Checks.notNull("table", table),
+                Checks.inRange("maxBatch", maxBatch, 1, SegmentCost.MAX_BATCH)), table);
     }
 
     /**
@@ -84,8 +85,9 @@ public final class ParallelismPlanner {
         Checks.sameLength("maxBatchPerDegree", Checks.notNull("maxBatchPerDegree", maxBatchPerDegree).length, table.degreeCount());
         int most = 1;
         for (int i = 0; i < maxBatchPerDegree.length; i++) {
-            if (maxBatchPerDegree[i] < 1) {
-                throw Checks.element("maxBatchPerDegree", i, "must be >= 1", maxBatchPerDegree[i]);
+            if (maxBatchPerDegree[i] < 1 || maxBatchPerDegree[i] > SegmentCost.MAX_BATCH) {
+                throw Checks.element("maxBatchPerDegree", i, "must be in [1, " + SegmentCost.MAX_BATCH + "]",
+                        maxBatchPerDegree[i]);
             }
             most = Math.max(most, maxBatchPerDegree[i]);
         }

@@ -123,10 +123,16 @@ public final class RooflineCostModel {
      * Seconds of one iteration: {@code batch} sequences decode one token each over contexts that
      * sum to {@code decodeContext} tokens, and a chunk of {@code prefillTokens} is prefilled after
      * a prefix of {@code prefillContext} tokens. Zero when there is nothing to do.
+     *
+     * @throws IllegalArgumentException on a negative count or a context that is negative or not finite
      */
     public double iterationSeconds(int batch, double decodeContext, int prefillTokens, double prefillContext) {
-        int tokens = batch + prefillTokens;
-        if (tokens <= 0) {
+        Checks.nonNegative("batch", batch);
+        Checks.nonNegative("prefillTokens", prefillTokens);
+        Checks.nonNegativeFinite("decodeContext", decodeContext);
+        Checks.nonNegativeFinite("prefillContext", prefillContext);
+        long tokens = (long) batch + prefillTokens;
+        if (tokens == 0) {
             return 0.0;
         }
         double flops = model.flopsPerToken() * tokens + model.attentionFlops(decodeContext)
@@ -146,6 +152,7 @@ public final class RooflineCostModel {
 
     /** Seconds to move {@code tokens} of KV cache to another instance. */
     public double transferSeconds(double tokens) {
+        Checks.nonNegativeFinite("tokens", tokens);
         return tokens * model.kvBytesPerToken() / gpu.transferBytesPerSecond();
     }
 

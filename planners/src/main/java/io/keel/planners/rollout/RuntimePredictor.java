@@ -40,6 +40,8 @@ public final class RuntimePredictor {
     private final int maxTrackedSteps;
 
     private final LogHistogram globalSteps = new LogHistogram();
+    /** The largest array the constructor makes (some JVMs reserve a few header words). */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private long globalTokenSum;
     private long globalStepSum;
     private final int[] historySteps;
@@ -68,6 +70,14 @@ public final class RuntimePredictor {
         this.historyPerGroup = Checks.positive("historyPerGroup", historyPerGroup);
         this.maxTrajectories = Checks.positive("maxTrajectories", maxTrajectories);
         this.maxTrackedSteps = Checks.positive("maxTrackedSteps", maxTrackedSteps);
+        if ((long) maxGroups * historyPerGroup > MAX_ARRAY) {
+            throw new IllegalArgumentException("maxGroups x historyPerGroup must be <= " + MAX_ARRAY + ", was "
+                    + (long) maxGroups * historyPerGroup);
+        }
+        if ((long) maxTrackedSteps * maxTrajectories > MAX_ARRAY) {
+            throw new IllegalArgumentException("maxTrackedSteps x maxTrajectories must be <= " + MAX_ARRAY + ", was "
+                    + (long) maxTrackedSteps * maxTrajectories);
+        }
         historySteps = new int[maxGroups * historyPerGroup];
         historyTokens = new long[maxGroups * historyPerGroup];
         historyRecorded = new long[maxGroups];
@@ -91,6 +101,10 @@ public final class RuntimePredictor {
         Checks.index("group", group, maxGroups);
         Checks.nonNegative("totalTokens", totalTokens);
         Checks.positive("totalSteps", totalSteps);
+        if (totalTokens > Long.MAX_VALUE - globalTokenSum) {
+            throw new IllegalArgumentException("totalTokens would overflow the history's token sum ("
+                    + globalTokenSum + " so far), was " + totalTokens);
+        }
         int slot = group * historyPerGroup + (int) (historyRecorded[group] % historyPerGroup);
         historySteps[slot] = totalSteps;
         historyTokens[slot] = totalTokens;

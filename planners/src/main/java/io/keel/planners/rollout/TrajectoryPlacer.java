@@ -60,7 +60,7 @@ public final class TrajectoryPlacer {
 
     /**
      * A placer for up to {@code maxTrajectories} trajectories on {@code maxInstances}
-     * instances whose batch limits are at most {@code maxBatch}, priced by {@code table}.
+     * instances whose batch limits are at most {@code maxBatch} (at most 2^20), priced by {@code table}.
      */
     public TrajectoryPlacer(int maxTrajectories, int maxInstances, int maxBatch, DecodeTimeTable table) {
         this.maxTrajectories = Checks.nonNegative("maxTrajectories", maxTrajectories);

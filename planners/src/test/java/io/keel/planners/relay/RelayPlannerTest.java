@@ -184,4 +184,15 @@ class RelayPlannerTest {
         assertSame(p.plan(), p.plan(q, policy));
         AllocationProbe.assertZeroAllocation("RelayPlanner.plan " + policy, () -> p.plan(q, policy));
     }
+
+    @Test
+    void moreChunksPerStateThanAnIntHoldsAreRefused() {
+        RelayRequest q = new RelayRequest(2).stateBytes(1L << 40).chunkBytes(1).add(0, 0, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RelayPlanner.uniform(2, 1e9, 1, 2).plan(q, RelayPolicy.DIRECT));
+        assertTrue(e.getMessage().contains("chunks"), e.getMessage());
+        RelayRequest ok = new RelayRequest(2).stateBytes(1L << 40).chunkBytes(1 << 20).add(0, 0, 1);
+        assertEquals(1 << 20, RelayPlanner.uniform(2, 1e9, 1, 2).plan(ok, RelayPolicy.DIRECT).chunksPerState());
+        assertThrows(IllegalArgumentException.class, () -> RelayPlanner.uniform(4, 1e9, Integer.MAX_VALUE, 4));
+    }
 }

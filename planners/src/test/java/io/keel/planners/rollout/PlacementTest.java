@@ -282,4 +282,18 @@ class PlacementTest {
         assertEquals(before, p.makespanSeconds());
         AllocationProbe.assertZeroAllocation("parallelism G=64 n=1024", () -> planner.plan(v, 1024, 64), 300);
     }
+
+    @Test
+    void batchLimitsPastTheTabulatedRangeAreRefused() {
+        DecodeTimeTable t = DecodeTimeTable.llama2_70bH100();
+        assertThrows(IllegalArgumentException.class, () -> new TrajectoryPlacer(4, 2, Integer.MAX_VALUE, t));
+        assertThrows(IllegalArgumentException.class, () -> new ParallelismPlanner(4, 8, Integer.MAX_VALUE, t));
+        int[] perDegree = new int[t.degreeCount()];
+        java.util.Arrays.fill(perDegree, 8);
+        perDegree[0] = Integer.MAX_VALUE;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ParallelismPlanner(4, 8, perDegree, t));
+        assertTrue(e.getMessage().contains("maxBatchPerDegree[0]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> t.fill(0, new double[4], Integer.MAX_VALUE));
+    }
 }

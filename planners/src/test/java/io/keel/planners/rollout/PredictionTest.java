@@ -91,6 +91,18 @@ class PredictionTest {
     }
 
     @Test
+    void sizesAndTokenSumsThatWouldOverflowAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new RuntimePredictor(65536, 65536, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RuntimePredictor(1, 1, 65536, 65536));
+        RuntimePredictor p = new RuntimePredictor(1, 4, 4, 4);
+        p.recordCompleted(0, Long.MAX_VALUE, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.recordCompleted(0, 1, 1));
+        assertTrue(e.getMessage().contains("totalTokens would overflow"), e.getMessage());
+        p.start(0, 0);
+        assertTrue(p.predictedTotalTokens(0) > 0, "the refused record left the history as it was");
+    }
+
+    @Test
     void predictorAllocatesNothing() {
         RuntimePredictor p = new RuntimePredictor(64, 32, 1024, 256);
         SplittableRandom rnd = new SplittableRandom(4);

@@ -96,4 +96,17 @@ class RooflineCostModelTest {
             sink[0] += m.iterationSeconds(k & 255, k * 100.0, k & 1023, 5_000);
         });
     }
+
+    @Test
+    void negativeOrNonFiniteInputsAreRefused() {
+        RooflineCostModel m = new RooflineCostModel(ModelSpec.LLAMA31_8B, GpuSpec.H100_80GB, 1);
+        assertThrows(IllegalArgumentException.class, () -> m.iterationSeconds(1, Double.NaN, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> m.iterationSeconds(1, -1e12, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> m.iterationSeconds(-1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> m.iterationSeconds(1, 0, 1, Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> m.transferSeconds(-1));
+        // A batch and a chunk that would wrap an int add up in a long.
+        assertTrue(m.iterationSeconds(Integer.MAX_VALUE, 0, 1, 0) > 0);
+        assertEquals(0.0, m.iterationSeconds(0, 0, 0, 0));
+    }
 }

@@ -97,7 +97,10 @@ public final class ConsistencySelector {
      */
     public int classesFromVerdicts(int k, boolean[] equivalent, int[] outClassIds) {
         Checks.inRange("k", k, 0, maxCandidates);
-        Checks.length("equivalent", Objects.requireNonNull(equivalent, "equivalent").length, k * k);
+        if (Objects.requireNonNull(equivalent, "equivalent").length < (long) k * k) {
+            throw new IllegalArgumentException("equivalent length must be >= k x k = " + (long) k * k + ", was "
+                    + equivalent.length);
+        }
         Checks.length("outClassIds", Objects.requireNonNull(outClassIds, "outClassIds").length, k);
         unionFind.reset(k);
         for (int i = 0; i < k; i++) {
@@ -120,7 +123,13 @@ public final class ConsistencySelector {
         Objects.requireNonNull(original, "original");
         Checks.inRange("k", k, 0, maxCandidates);
         Checks.length("out", Objects.requireNonNull(out, "out").length, k);
-        Checks.length("candidates", Objects.requireNonNull(candidates, "candidates").length - candOff, k * dim);
+        Checks.nonNegative("dim", dim);
+        Checks.index("origOff", origOff, original.length - dim + 1);
+        Checks.index("candOff", candOff, Objects.requireNonNull(candidates, "candidates").length + 1);
+        if (candidates.length - candOff < (long) k * dim) {
+            throw new IllegalArgumentException("candidates from candOff must hold k x dim = " + (long) k * dim
+                    + " floats, held " + (candidates.length - candOff));
+        }
         for (int i = 0; i < k; i++) {
             out[i] = VectorMath.cosine(original, origOff, candidates, candOff + i * dim, dim);
         }

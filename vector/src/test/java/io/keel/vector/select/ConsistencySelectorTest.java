@@ -87,4 +87,12 @@ class ConsistencySelectorTest {
         assertEquals(before, s.pick());
         assertEquals(-1, new ConsistencySelector(0).select(0, new boolean[0], new int[0], new double[0]));
     }
+
+    @Test
+    void aCandidateCountWhoseSquareOverflowsIsRefusedAsTooShort() {
+        ConsistencySelector s = new ConsistencySelector(46341);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> s.classesFromVerdicts(46341, new boolean[0], new int[46341]));
+        assertTrue(e.getMessage().contains("equivalent length"), e.getMessage());
+    }
 }

@@ -27,6 +27,8 @@ import io.keel.planners.rollout.DecodeTimeTable;
  * <p>Immutable after construction (which allocates one array per degree); thread-safe.
  */
 public final class SegmentCost {
+    /** The largest batch tabulated: 2^20 sequences per instance, far past any engine's limit. */
+    public static final int MAX_BATCH = 1 << 20;
     private final DecodeTimeTable table;
     private final int maxBatch;
     private final double[][] secondsPerToken;
@@ -34,7 +36,7 @@ public final class SegmentCost {
     /** Tabulates {@code table} for batch sizes {@code [0, maxBatch]}. */
     public SegmentCost(DecodeTimeTable table, int maxBatch) {
         this.table = Checks.notNull("table", table);
-        this.maxBatch = Checks.positive("maxBatch", maxBatch);
+        this.maxBatch = Checks.inRange("maxBatch", maxBatch, 1, MAX_BATCH);
         secondsPerToken = new double[table.degreeCount()][maxBatch + 1];
         for (int d = 0; d < table.degreeCount(); d++) {
             table.fill(d, secondsPerToken[d], maxBatch);
