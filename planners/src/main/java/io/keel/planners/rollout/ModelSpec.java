@@ -43,6 +43,11 @@ public record ModelSpec(String name, double totalParams, double activeParams, in
         Checks.positive("kvHeads", kvHeads);
         Checks.positive("headDim", headDim);
         Checks.positive("bytesPerElement", bytesPerElement);
+        double kvBytes = 2.0 * layers * kvHeads * headDim * bytesPerElement;
+        if (kvBytes > 1L << 40) {
+            throw new IllegalArgumentException("KV bytes per token (2 x layers x kvHeads x headDim x bytesPerElement) "
+                    + "must be at most 2^40, was " + kvBytes);
+        }
     }
 
     /** Llama-3.1-8B (meta-llama/Llama-3.1-8B: 32 layers, hidden 4096, 32 heads, 8 KV heads, head 128; 8.03B). */

@@ -108,5 +108,7 @@ class RooflineCostModelTest {
         // A batch and a chunk that would wrap an int add up in a long.
         assertTrue(m.iterationSeconds(Integer.MAX_VALUE, 0, 1, 0) > 0);
         assertEquals(0.0, m.iterationSeconds(0, 0, 0, 0));
+        int max = Integer.MAX_VALUE;
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec("x", 1, 1, max, 1, 1, max, max, max));
     }
 }

@@ -136,7 +136,9 @@ public final class ConsistencySelector {
     }
 
     /**
-     * Selects among {@code k} candidates; returns the pick (-1 when {@code k = 0}).
+     * Selects among {@code k} candidates; returns the pick (-1 when {@code k = 0}). A candidate that
+     * failed the syntax check scores 0 (minus infinity under {@link Combine#LOG}), so when none passed
+     * every score ties and the pick is candidate 0, the lowest index.
      *
      * @param syntaxValid whether each candidate passed the syntax check
      * @param classIds    each candidate's equivalence class, in {@code [0, k)}
