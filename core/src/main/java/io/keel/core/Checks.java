@@ -71,6 +71,17 @@ public final class Checks {
         return actual;
     }
 
+    /**
+     * As {@link #length(String, int, int)} for a required length computed in {@code long} (a product
+     * of sizes that may pass {@code Integer.MAX_VALUE}, which no array reaches).
+     */
+    public static int length(String name, int actual, long required) {
+        if (actual < required) {
+            throw new IllegalArgumentException(name + " length must be >= " + required + ", was " + actual);
+        }
+        return actual;
+    }
+
     /** Requires {@code actual == expected}: two inputs that must agree in size. */
     public static int sameLength(String name, int actual, int expected) {
         if (actual != expected) {

@@ -61,10 +61,23 @@ public final class EpBalancer implements AutoCloseable {
             if (s <= 0) {
                 throw new IllegalArgumentException("layout.expertStateBytes must be > 0, was " + s);
             }
+            // What every step's later stages need, checked here so that no step can fail after its plan.
             long transfers = (long) layout.ranks() * layout.slotsPerRank();
-            long tiles = (Math.min(layout.experts(), transfers) + transfers) * ((s + tileBytes - 1) / tileBytes);
-            if (tiles > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("a step could need " + tiles + " tiles (> 2^31): raise tileBytes, was " + tileBytes);
+            long perRank = (long) layout.experts() / layout.ranks() + layout.slotsPerRank();
+            if (s > Long.MAX_VALUE / Math.max(1, perRank + transfers)) {
+                throw new IllegalArgumentException("layout.expertStateBytes x (slots per rank + transfers) overflows a "
+                        + "long, expertStateBytes was " + s);
+            }
+            long chunks = Math.ceilDiv(s, (long) tileBytes * tilesPerChunk);
+            if (chunks > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a state of " + s + " bytes is " + chunks + " chunks (> 2^31 - 1): "
+                        + "raise tileBytes x tilesPerChunk, was " + (long) tileBytes * tilesPerChunk);
+            }
+            long perState = Math.ceilDiv(s, (long) tileBytes);
+            long streams = Math.min(layout.experts(), transfers) + transfers;
+            if (streams > 0 && perState > Integer.MAX_VALUE / streams) {
+                throw new IllegalArgumentException("a step could need " + streams + " x " + perState
+                        + " tiles (> 2^31): raise tileBytes, was " + tileBytes);
             }
         }
 

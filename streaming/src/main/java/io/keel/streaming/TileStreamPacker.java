@@ -168,10 +168,10 @@ public final class TileStreamPacker implements AutoCloseable {
                     + plan.chunkBytes());
         }
         final long s = plan.stateBytes();
-        final long chunksLong = (s + chunkBytes - 1) / chunkBytes;
+        final long chunksLong = Math.ceilDiv(s, chunkBytes);
         final int streams = collectStreams(plan, trees, sender);
-        long flagSlots = forwarders * chunksLong;
-        long tileTotal = streams * ((s + tileBytes - 1) / tileBytes);
+        long flagSlots = saturatingProduct(forwarders, chunksLong);
+        long tileTotal = saturatingProduct(streams, Math.ceilDiv(s, (long) tileBytes));
         if (flagSlots > Integer.MAX_VALUE || tileTotal > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("plan needs " + tileTotal + " tiles and " + flagSlots
                     + " flags; each must be < 2^31 (stateBytes was " + s + ")");
@@ -236,6 +236,11 @@ public final class TileStreamPacker implements AutoCloseable {
         return streams;
     }
 
+    /** {@code a x b} for non-negative factors, {@code Long.MAX_VALUE} where it would overflow. */
+    private static long saturatingProduct(long a, long b) {
+        return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
+    }
+
     /**
      * Writes the task and destination records in claim order: round {@code r} holds, hop by hop,
      * the stage-{@code h} tasks of piece {@code r - h + 1} (see the class comment). Returns the
@@ -243,7 +248,7 @@ public final class TileStreamPacker implements AutoCloseable {
      */
     private long writeTasks(RelayPlan plan, int pieces, int perPiece, int chunks, long destBase) {
         final long s = plan.stateBytes();
-        final long pieceBytes = perPiece * chunkBytes;
+        final long pieceBytes = saturatingProduct(perPiece, chunkBytes);
         int task = 0;
         int dest = 0;
         long total = 0;
@@ -467,9 +472,11 @@ public final class TileStreamPacker implements AutoCloseable {
         view.totalBytes = total;
     }
 
-    /** Frees the segment; the packer and its view are unusable afterwards. */
+    /** Frees the segment; the packer and its view are unusable afterwards. Idempotent. */
     @Override
     public void close() {
-        arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

@@ -180,4 +180,14 @@ class EpBalancerTest {
             Files.deleteIfExists(file);
         }
     }
+
+    @Test
+    void aConfigWhoseStepsCouldFailAfterPlanningIsRefused() {
+        // A state too large for the slot offsets, and one of more than 2^31 chunks even with no slot to fill.
+        assertThrows(IllegalArgumentException.class, () -> EpBalancer.Config.defaults(
+                ExpertLayout.contiguous(4, 8, 2, 2, Long.MAX_VALUE), 1).withTiles(1 << 30, 1 << 30));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EpBalancer.Config.defaults(
+                ExpertLayout.contiguous(4, 8, 0, 2, 1L << 50), 1));
+        assertTrue(e.getMessage().contains("chunks"), e.getMessage());
+    }
 }

@@ -290,4 +290,16 @@ class TileStreamPackerTest {
                 () -> new TileStreamPacker(4, Integer.MAX_VALUE, 1, 1, 1, 1, 1));
         assertTrue(e.getMessage().contains("maxPieces must be < 2^31"), e.getMessage());
     }
+
+    @Test
+    void aStateTooLargeToTileIsRefusedAndCloseIsIdempotent() {
+        TileStreamPacker pk = new TileStreamPacker(4, 1, 1, 8, 1, 1 << 30, 1 << 30);
+        io.keel.planners.relay.RelayPlan rp = io.keel.planners.relay.RelayPlanner.uniform(4, 1e9, 1, 1).plan(
+                new io.keel.planners.relay.RelayRequest(1).stateBytes(Long.MAX_VALUE).chunkBytes(1L << 60).add(0, 0, 1),
+                io.keel.planners.relay.RelayPolicy.BALANCED_TREES);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pk.pack(rp, 1));
+        assertTrue(e.getMessage().contains("tiles"), e.getMessage());
+        pk.close();
+        pk.close();
+    }
 }

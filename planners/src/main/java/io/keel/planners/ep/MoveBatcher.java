@@ -41,7 +41,11 @@ public final class MoveBatcher {
         this.maxLayers = Checks.positive("maxLayers", maxLayers);
         this.experts = Checks.positive("experts", experts);
         this.slots = Checks.positive("slots", slots);
-        int maxMoves = Math.multiplyExact(maxLayers, slots + experts);
+        long moves = (long) maxLayers * ((long) slots + experts);
+        if (moves > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxLayers x (slots + experts) must be < 2^31, was " + moves);
+        }
+        int maxMoves = (int) moves;
         placement = new int[slots];
         count = new int[experts];
         order = new int[maxMoves];

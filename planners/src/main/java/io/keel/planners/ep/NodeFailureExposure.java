@@ -34,7 +34,7 @@ public final class NodeFailureExposure {
     public int worstNodeLoss(int[] phy2log, int layer) {
         final int slots = layout.slots();
         Checks.nonNegative("layer", layer);
-        Checks.length("phy2log", Checks.notNull("phy2log", phy2log).length, (layer + 1) * slots);
+        Checks.length("phy2log", Checks.notNull("phy2log", phy2log).length, (layer + 1L) * slots);
         final int base = layer * slots;
         for (int p = 0; p < slots; p++) {
             int e = phy2log[base + p];

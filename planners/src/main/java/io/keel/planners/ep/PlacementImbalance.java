@@ -90,10 +90,15 @@ public final class PlacementImbalance {
      */
     public double imbalance(int[] phy2log, int[] weight, int layer) {
         Checks.nonNegative("layer", layer);
-        Checks.length("phy2log", Checks.notNull("phy2log", phy2log).length, (layer + 1) * replicas);
-        Checks.length("weight", Checks.notNull("weight", weight).length, (layer + 1) * experts);
+        Checks.length("phy2log", Checks.notNull("phy2log", phy2log).length, (layer + 1L) * replicas);
+        Checks.length("weight", Checks.notNull("weight", weight).length, (layer + 1L) * experts);
         final int pBase = layer * replicas;
         final int eBase = layer * experts;
+        for (int e = 0; e < experts; e++) {
+            if (weight[eBase + e] < 0) {
+                throw Checks.element("weight", eBase + e, "must be >= 0", weight[eBase + e]);
+            }
+        }
         java.util.Arrays.fill(copies, 0);
         for (int p = 0; p < replicas; p++) {
             int e = phy2log[pBase + p];
@@ -107,9 +112,6 @@ public final class PlacementImbalance {
         long total = 0;
         for (int e = 0; e < experts; e++) {
             int w = weight[eBase + e];
-            if (w < 0) {
-                throw Checks.element("weight", eBase + e, "must be >= 0", w);
-            }
             if (w > 0 && copies[e] == 0) {
                 return Double.POSITIVE_INFINITY;
             }

@@ -187,6 +187,12 @@ public final class QuotaPlanner {
         if (loads.byteSize() != need) {
             throw new IllegalArgumentException("loads byteSize must be " + need + ", was " + loads.byteSize());
         }
+        if (!loads.scope().isAlive()) {
+            throw new IllegalArgumentException("loads: its arena is closed");
+        }
+        if (!loads.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException("loads: its confined arena belongs to another thread");
+        }
         MemorySegment.copy(loads, INT, 0, staging, 0, ranks * experts);
         sumStaged();
         return planStaged();

@@ -311,7 +311,7 @@ public final class ReplicationPlan {
 
     /** Tokens routed to expert {@code e}, all sources. */
     public int expertLoad(int e) {
-        return expertLoad[e];
+        return expertLoad[Checks.index("e", e, experts)];
     }
 
     /** Whether the plan has a per-source token split (made from a source x expert matrix). */
@@ -371,7 +371,7 @@ public final class ReplicationPlan {
     public void writeReroutePrefix(int s, int[] out, int stride) {
         Checks.index("s", s, ranks);
         Checks.length("stride", stride, maxInstances);
-        Checks.length("out", Checks.notNull("out", out).length, experts * stride);
+        Checks.length("out", Checks.notNull("out", out).length, (long) experts * stride);
         requireSplit();
         for (int e = 0; e < experts; e++) {
             int n = instCount[e];
@@ -421,12 +421,12 @@ public final class ReplicationPlan {
 
     /** Load of rank {@code r} with no replicas (every expert on its master). */
     public long initialRankLoad(int r) {
-        return initialLoad[r];
+        return initialLoad[Checks.index("r", r, ranks)];
     }
 
     /** Load of rank {@code r} under this plan: the sum of its instances' quotas. */
     public long rankLoad(int r) {
-        return finalLoad[r];
+        return finalLoad[Checks.index("r", r, ranks)];
     }
 
     /** All tokens of the call (sum of every expert's load). */

@@ -75,4 +75,19 @@ class PlacementImbalanceTest {
         }
         AllocationProbe.assertZeroAllocation("balanced", () -> m.balanced(phy2log, w, 1, 1.5));
     }
+
+    @Test
+    void aLayerPastTheArraysAndANegativeWeightAfterALostExpertAreRefused() {
+        PlacementImbalance pi = new PlacementImbalance(8, 12, 4);
+        int[] phy = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3};
+        int[] w = {100, 1, 1, 1, 1, 1, 1, 1};
+        assertThrows(IllegalArgumentException.class, () -> pi.imbalance(phy, w, 1 << 30));
+        assertThrows(IllegalArgumentException.class, () -> pi.imbalance(phy, w, Integer.MAX_VALUE));
+        NodeFailureExposure x = new NodeFailureExposure(8, SlotLayout.uniform(4, 3, 2));
+        assertThrows(IllegalArgumentException.class, () -> x.worstNodeLoss(phy, 1 << 30));
+        int[] lost = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; // experts 0 and 2-7 have no copy
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> pi.imbalance(lost, new int[] {5, 5, 0, 0, 0, 0, 0, -1}, 0));
+        assertTrue(e.getMessage().contains("weight[7]"), e.getMessage());
+    }
 }

@@ -297,4 +297,35 @@ class QuotaPlannerTest {
         assertTrue(max >= p.lowerBound());
         assertTrue(max <= p.initialMaxRankLoad());
     }
+
+    @Test
+    void aClosedOrForeignSegmentAndAnOverflowingStrideAreRefusedByName() throws Exception {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 8, 2, 2, 100);
+        QuotaPlanner q = new QuotaPlanner(layout);
+        int[] loads = new int[32];
+        loads[0] = 5000;
+        loads[1] = 3000;
+        ReplicationPlan p = q.plan(loads);
+        long tokens = p.totalTokens();
+        MemorySegment closed;
+        try (Arena a = Arena.ofConfined()) {
+            closed = a.allocate(32 * 4);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.plan(closed));
+        assertTrue(e.getMessage().startsWith("loads"), e.getMessage());
+        MemorySegment[] foreign = new MemorySegment[1];
+        Thread t = new Thread(() -> foreign[0] = Arena.ofConfined().allocate(32 * 4));
+        t.start();
+        t.join();
+        e = assertThrows(IllegalArgumentException.class, () -> q.plan(foreign[0]));
+        assertTrue(e.getMessage().startsWith("loads"), e.getMessage());
+        assertEquals(tokens, q.lastPlan().totalTokens(), "the last plan stands");
+        e = assertThrows(IllegalArgumentException.class, () -> p.writeReroutePrefix(0, new int[0], 1 << 29));
+        assertTrue(e.getMessage().startsWith("out length"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> p.rankLoad(4));
+        assertThrows(IllegalArgumentException.class, () -> p.initialRankLoad(-1));
+        assertThrows(IllegalArgumentException.class, () -> p.expertLoad(8));
+        assertThrows(IllegalArgumentException.class, () -> new MoveBatcher(Integer.MAX_VALUE, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new MoveBatcher(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
+    }
 }
