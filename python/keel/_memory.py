@@ -80,3 +80,38 @@ def segment(a):
 def keel_error(e):
     """keel's IllegalArgumentException as a Python ValueError with its message."""
     return ValueError(str(e.getMessage()))
+
+
+INT_MAX = 2**31 - 1
+LONG_MAX = 2**63 - 1
+
+
+def as_int(name, value, lo=-(2**31), hi=INT_MAX):
+    """``value`` for an integer argument of keel's: a Python int or NumPy integer (not a bool, a
+    float or a string) in ``[lo, hi]``; ValueError otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an int, was {type(value).__name__}")
+    v = int(value)
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], was {v}")
+    return v
+
+
+def check_output(name, a, dtype, shape):
+    """As ``check_array`` for an array keel writes into: also a NumPy array, and writeable."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a NumPy array, was {type(a).__name__}")
+    check_array(name, a, dtype, shape)
+    if not a.flags.writeable:
+        raise ValueError(f"{name} must be writeable, was a read-only array")
+
+
+def construct(java_class, *args):
+    """``java_class(*args)``: keel's IllegalArgumentException as ValueError, and a capacity the
+    JVM's heap cannot hold as MemoryError (not a raw java.lang.OutOfMemoryError)."""
+    try:
+        return java_class(*args)
+    except jpype.JClass("java.lang.IllegalArgumentException") as e:
+        raise keel_error(e) from None
+    except jpype.JClass("java.lang.OutOfMemoryError") as e:
+        raise MemoryError(f"capacities {args} need more than the JVM's heap: {e.getMessage()}") from None

@@ -5,7 +5,7 @@ import ctypes
 import jpype
 import numpy as np
 
-from ._memory import Segments, as_ndarray, check_array, keel_error, segment
+from ._memory import LONG_MAX, Segments, as_int, as_ndarray, check_array, check_output, construct, keel_error, segment
 
 
 class _Tables:
@@ -67,6 +67,8 @@ class EpStep:
             raise RuntimeError("EpBalancer is closed: its tile table was freed")
         t = self._t
         address = int(self._longs[t.TILE_TABLE_ADDRESS])
+        if address == 0:  # before the first step: no table yet
+            return np.zeros(0, np.uint8)
         if address != self._tile_address:
             capacity = int(self._longs[t.TILE_TABLE_CAPACITY])
             self._tile_base = np.ctypeslib.as_array((ctypes.c_uint8 * capacity).from_address(address))
@@ -114,11 +116,15 @@ class EpBalancer:
         start()
         tables = jpype.JClass("io.keel.bench.python.EpStepTables")
         self._iae = jpype.JClass("java.lang.IllegalArgumentException")
-        try:
-            self._j = tables(int(ranks), int(experts), int(slots), int(domain), int(state_bytes), int(layers),
-                             int(min_tokens_per_replica), float(eps))
-        except self._iae as e:
-            raise keel_error(e) from None
+        ranks, experts, slots, domain, layers, min_tokens_per_replica = (
+            as_int(n, v) for n, v in (("ranks", ranks), ("experts", experts), ("slots", slots), ("domain", domain),
+                                      ("layers", layers), ("min_tokens_per_replica", min_tokens_per_replica)))
+        state_bytes = as_int("state_bytes", state_bytes, -LONG_MAX - 1, LONG_MAX)
+        rank = as_int("rank", rank)
+        if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
+            raise ValueError(f"eps must be a number, was {type(eps).__name__}")
+        self._j = construct(tables, ranks, experts, slots, domain, state_bytes, layers, min_tokens_per_replica,
+                            float(eps))
         self.ranks = int(self._j.ranks())
         self.experts = int(self._j.experts())
         self.domain = int(self._j.stride())
@@ -138,6 +144,7 @@ class EpBalancer:
         self._transfers = np.zeros((int(self._j.maxTransfers()), 3), np.int32)
         self._rank_loads = np.zeros((2, self.ranks), np.int64)
         self._longs = np.zeros(self._t.LONGS, np.int64)
+        self._longs[self._t.LAYER] = -1  # as Java's view: no layer before the first step
         self._doubles = np.zeros(self._t.DOUBLES, np.float64)
         self._bound = (self._counts, self._rank, self._quota, self._physical, self._prefix, self._transfers,
                        self._rank_loads, self._longs, self._doubles)
@@ -156,8 +163,8 @@ class EpBalancer:
         Raises ``RuntimeError`` after ``close()``."""
         if self._closed:
             raise RuntimeError("EpBalancer is closed")
-        if type(layer) is bool:
-            raise ValueError("layer must be an int, was bool")
+        if type(layer) is not int:
+            layer = as_int("layer", layer)
         if type(loads) is not np.ndarray:
             loads = as_ndarray("loads", loads)
         if loads.dtype is not self._int32 or loads.shape != self._shape or not loads.flags.c_contiguous \
@@ -167,8 +174,8 @@ class EpBalancer:
             self._java_step(layer, self._loads.of(loads), self.rank)
         except self._iae as e:
             raise keel_error(e) from None
-        except TypeError:
-            raise ValueError(f"layer must be an int, was {type(layer).__name__}") from None
+        except OverflowError:
+            raise ValueError(f"layer must be in [0, {self.layers}), was {layer}") from None
         return self._step
 
     @property
@@ -182,12 +189,13 @@ class EpBalancer:
         same loads; this reads another rank's prefix without planning again.)"""
         if self._closed:
             raise RuntimeError("EpBalancer is closed")
+        rank = as_int("rank", rank)
         if out is None:
             out = np.empty((self.experts, self.domain), np.int32)
         else:
-            check_array("out", out, self._int32, (self.experts, self.domain))
+            check_output("out", out, self._int32, (self.experts, self.domain))
         try:
-            self._j.writeReroutePrefix(int(rank), segment(out))
+            self._j.writeReroutePrefix(rank, segment(out))
         except self._iae as e:
             raise keel_error(e) from None
         except jpype.JClass("java.lang.IllegalStateException") as e:

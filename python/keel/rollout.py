@@ -3,7 +3,7 @@
 import jpype
 import numpy as np
 
-from ._memory import as_ndarray, check_array, keel_error, segment
+from ._memory import as_int, as_ndarray, check_array, construct, keel_error, segment
 
 
 class Placement:
@@ -30,14 +30,16 @@ class TrajectoryPlacer:
         from . import start
         start()
         self._iae = jpype.JClass("java.lang.IllegalArgumentException")
-        try:
-            self._j = jpype.JClass("io.keel.bench.python.PlacementTables")(
-                int(max_trajectories), int(max_instances), int(max_batch), jpype.JString(table))
-        except self._iae as e:
-            raise keel_error(e) from None
-        self._instance_of = np.zeros(int(max_trajectories), np.int32)
-        self._segments = np.zeros((int(max_instances), 2), np.int32)
-        self._seconds = np.zeros(int(max_instances), np.float64)
+        max_trajectories = as_int("max_trajectories", max_trajectories)
+        max_instances = as_int("max_instances", max_instances)
+        max_batch = as_int("max_batch", max_batch)
+        if not isinstance(table, str):
+            raise ValueError(f"table must be a preset name or a CSV path, was {type(table).__name__}")
+        self._j = construct(jpype.JClass("io.keel.bench.python.PlacementTables"), max_trajectories, max_instances,
+                            max_batch, jpype.JString(table))
+        self._instance_of = np.zeros(max_trajectories, np.int32)
+        self._segments = np.zeros((max_instances, 2), np.int32)
+        self._seconds = np.zeros(max_instances, np.float64)
         self._j.bind(segment(self._instance_of), segment(self._segments), segment(self._seconds))
 
     def place(self, predicted_tokens, degrees, max_batch):

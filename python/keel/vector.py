@@ -3,7 +3,7 @@
 import jpype
 import numpy as np
 
-from ._memory import Segments, as_ndarray, check_array, keel_error, segment
+from ._memory import Segments, as_int, as_ndarray, check_array, construct, keel_error, segment
 
 SIMILARITIES = ("dot", "cosine", "euclidean")  # the order of io.keel.vector.Similarity
 
@@ -18,12 +18,11 @@ class RowScanner:
         from . import start
         start()
         self._iae = jpype.JClass("java.lang.IllegalArgumentException")
-        try:
-            self._j = jpype.JClass("io.keel.bench.python.RowScanTables")(int(max_dim), int(max_k))
-        except self._iae as e:
-            raise keel_error(e) from None
-        self.max_dim = int(max_dim)
-        self.max_k = int(max_k)
+        max_dim = as_int("max_dim", max_dim)
+        max_k = as_int("max_k", max_k)
+        self._j = construct(jpype.JClass("io.keel.bench.python.RowScanTables"), max_dim, max_k)
+        self.max_dim = max_dim
+        self.max_k = max_k
         self._ids = np.zeros(self.max_k, np.int32)
         self._scores = np.zeros(self.max_k, np.float32)
         self._j.bind(segment(self._ids), segment(self._scores))
@@ -36,6 +35,9 @@ class RowScanner:
         ``similarity``: 'dot', 'cosine' or 'euclidean' (squared distance, smaller is better)."""
         query = as_ndarray("query", query)
         rows = as_ndarray("rows", rows)
+        k = as_int("k", k)
+        if rows.ndim != 2:
+            raise ValueError(f"rows must have shape (n, dim), was {rows.shape}")
         check_array("rows", rows, self._float32, (None, None))
         n, dim = rows.shape
         check_array("query", query, self._float32, (dim,))
@@ -45,7 +47,7 @@ class RowScanner:
             raise ValueError(f"rows must have at least one row and one column, was shape {rows.shape}")
         try:
             size = self._j.scan(SIMILARITIES.index(similarity), self._query.of(query), self._rows.of(rows),
-                                n, dim, int(k))
+                                n, dim, k)
         except self._iae as e:
             raise keel_error(e) from None
         return self._ids[:size], self._scores[:size]

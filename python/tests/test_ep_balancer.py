@@ -100,6 +100,38 @@ def test_bad_inputs_raise_value_errors_and_leave_the_balancer_usable():
             b.step(True, loads)
 
 
+def test_arguments_are_checked_as_python_values():
+    loads = np.full((RANKS, EXPERTS), 10, np.int32)
+    with keel.EpBalancer(RANKS, EXPERTS, SLOTS, DOMAIN, 1 << 20, 2, min_tokens_per_replica=MIN_TOKENS_PER_REPLICA) as b:
+        assert b.last_step.layer == -1
+        assert b.last_step.tile_table.nbytes == 0  # no table before the first step
+        b.step(np.int64(1), loads)  # a NumPy integer is an int
+        for layer, message in ((2**31, "layer must be in"), (2.0, "layer must be an int, was float"),
+                               ("1", "layer must be an int, was str"), (None, "layer must be an int"),
+                               (np.bool_(True), "layer must be an int")):
+            with pytest.raises(ValueError, match=message):
+                b.step(layer, loads)
+        with pytest.raises(ValueError, match="rank must be an int"):
+            b.reroute_prefix(1.5)
+        with pytest.raises(ValueError, match="rank must be in"):
+            b.reroute_prefix(2**31)
+        # An output keel writes into must be a writeable NumPy array.
+        blob = bytes(EXPERTS * b.domain * 4)
+        read_only = np.frombuffer(blob, np.int32).reshape(EXPERTS, b.domain)
+        with pytest.raises(ValueError, match="out must be writeable"):
+            b.reroute_prefix(1, out=read_only)
+        assert blob == bytes(EXPERTS * b.domain * 4)
+        with pytest.raises(ValueError, match="out must be a NumPy array"):
+            b.reroute_prefix(1, out=[[0] * b.domain] * EXPERTS)
+    for bad in (dict(ranks=8.5), dict(ranks="8"), dict(domain=True)):
+        args = dict(ranks=RANKS, experts=EXPERTS, slots=SLOTS, domain=DOMAIN, state_bytes=1 << 20, layers=1)
+        args.update(bad)
+        with pytest.raises(ValueError, match="must be an int"):
+            keel.EpBalancer(**args)
+    with pytest.raises(MemoryError):
+        keel.EpBalancer(RANKS, EXPERTS, SLOTS, DOMAIN, 1 << 20, 2**31 - 1)
+
+
 def test_a_closed_balancer_refuses_steps_and_its_tile_table():
     loads = np.full((RANKS, EXPERTS), 10, np.int32)
     b = keel.EpBalancer(RANKS, EXPERTS, SLOTS, DOMAIN, 1 << 20, 1, min_tokens_per_replica=MIN_TOKENS_PER_REPLICA)

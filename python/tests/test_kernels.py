@@ -87,3 +87,23 @@ def test_segment_cache_keeps_the_most_recently_used_buffers():
     cache.of(c)  # full: drops b, the least recently used, and keeps a
     assert cache.of(a) is seg_a
     assert cache.of(b) is not seg_b
+
+
+def test_sizes_and_counts_are_checked_as_python_values():
+    with pytest.raises(ValueError, match="max_k must be an int"):
+        keel.RowScanner(64, 2.5)
+    with pytest.raises(MemoryError):
+        keel.RowScanner(2**31 - 1, 8)
+    scanner = keel.RowScanner(8, 4)
+    rows = np.ones((5, 8), np.float32)
+    with pytest.raises(ValueError, match="k must be an int"):
+        scanner.scan(rows[0], rows, 2.9)
+    with pytest.raises(ValueError, match=r"rows must have shape \(n, dim\)"):
+        scanner.scan(rows[0], rows[0], 2)
+    with pytest.raises(ValueError, match="max_trajectories must be an int"):
+        keel.TrajectoryPlacer("64", 4, 64)
+    with pytest.raises(ValueError, match="table must be"):
+        keel.TrajectoryPlacer(64, 4, 64, table=None)
+    with pytest.raises(MemoryError):
+        keel.TrajectoryPlacer(2**31 - 1, 4, 64)
+

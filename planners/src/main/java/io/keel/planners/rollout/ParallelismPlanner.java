@@ -129,7 +129,7 @@ public final class ParallelismPlanner {
     /**
      * Plans {@code n} trajectories with {@code predictedTokens[0, n)} on {@code gpuCount} GPUs.
      *
-     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite
+     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite (or over 2^53)
      *     lengths, or fewer GPUs than the smallest degree
      */
     public Plan plan(double[] predictedTokens, int n, int gpuCount) {

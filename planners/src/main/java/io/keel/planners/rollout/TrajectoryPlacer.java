@@ -87,7 +87,7 @@ public final class TrajectoryPlacer {
      * instance {@code j} having parallel degree {@code degrees[j]} (a degree of the table) and
      * batch limit {@code maxBatch[j]}.
      *
-     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite
+     * @throws IllegalArgumentException on sizes over capacity, short arrays, negative/NaN/infinite (or over 2^53)
      *     lengths, degrees missing from the table or batch limits outside {@code [1, maxBatch]}
      */
     public Placement place(double[] predictedTokens, int n, int[] degrees, int[] maxBatch, int m) {

@@ -295,5 +295,12 @@ class PlacementTest {
                 () -> new ParallelismPlanner(4, 8, perDegree, t));
         assertTrue(e.getMessage().contains("maxBatchPerDegree[0]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> t.fill(0, new double[4], Integer.MAX_VALUE));
+        // Lengths past 2^53 tokens (where sums of squares lose the exact minimum) are refused.
+        TrajectoryPlacer placer = new TrajectoryPlacer(20, 4, 16, t);
+        double[] huge = new double[20];
+        java.util.Arrays.fill(huge, 9e306);
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> placer.place(huge, 20, new int[] {1, 2, 4, 8}, new int[] {16, 16, 16, 16}, 4));
+        assertTrue(e2.getMessage().contains("predictedTokens[0] must be at most 2^53"), e2.getMessage());
     }
 }

@@ -46,8 +46,18 @@ public final class SortedLengths {
         for (int i = 0; i < n; i++) {
             double v = lengths[i];
             Checks.nonNegativeFinite("predictedTokens", i, v);
+            if (v > MAX_TOKENS) {
+                throw Checks.element("predictedTokens", i, "must be at most 2^53", v);
+            }
         }
     }
+
+    /**
+     * The largest length accepted: 2^53 tokens, where doubles stop counting every integer. Sums
+     * and sums of squares of up to 2^31 such lengths stay far inside the double range, so the
+     * planners' segment costs (and their exact minimum) stay exact in ordering.
+     */
+    public static final double MAX_TOKENS = 0x1p53;
 
     /** Sorts checked {@code lengths[0, n)} longest first (ties by index) and fills the prefix sums. */
     public void load(double[] lengths, int n) {
