@@ -18,6 +18,14 @@ import io.keel.vector.internal.VectorSupportProvider;
  * choice is logged once ({@link #implementation()}). Results of the two differ only by float
  * rounding (summation order).
  *
+ * <p>On the Panama path one summation order covers {@code float[]} inputs, pairs of native
+ * segments and pairs of {@code float[]}-backed heap segments at float-aligned offsets. Any other
+ * pair of segments (one native and one heap, a read-only or {@code byte[]}-backed heap segment, a
+ * heap offset off a float boundary) takes the scalar loop, whose order differs: the same values
+ * may then score a rounding step apart from the array result. (The Vector API's segment loads
+ * are kept off heap segments on purpose: once their JDK-wide profile has seen both kinds they
+ * lose the intrinsic and box every vector.) The scalar path scores every kind of input alike.
+ *
  * <p>Validation costs O(1) on the success path: offsets and lengths are checked up front; a
  * NaN or infinite input always makes the float result non-finite, so the inputs are scanned only
  * then, to name the offending element in the {@link IllegalArgumentException}. Stateless,
@@ -191,7 +199,13 @@ public final class VectorMath {
     public static float dotInt8(byte[] a, int aOff, float aScale, byte[] b, int bOff, float bScale, int dim) {
         Checks.finite("aScale", aScale);
         Checks.finite("bScale", bScale);
-        return aScale * bScale * dotInt8(a, aOff, b, bOff, dim);
+        int exact = dotInt8(a, aOff, b, bOff, dim);
+        // In double, so that two large scales over a small dot neither overflow nor give 0 x inf.
+        double r = (double) aScale * bScale * exact;
+        if (!(Math.abs(r) <= Float.MAX_VALUE)) {
+            throw new IllegalArgumentException("dotInt8 overflows the float range (dim " + dim + ")");
+        }
+        return (float) r;
     }
 
     /**

@@ -124,4 +124,15 @@ class VectorEdgeCasesTest {
         assertEquals(name, e.getMessage());
         assertFalse(e.getMessage().isEmpty());
     }
+
+    @Test
+    void scaledInt8DotsAreComputedInDoubleAndRefusedPastTheFloatRange() {
+        assertEquals(0f, VectorMath.dotInt8(new byte[] {0}, 0, 1e30f, new byte[] {5}, 0, 1e30f, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VectorMath.dotInt8(new byte[] {1}, 0, 1e30f, new byte[] {5}, 0, 1e30f, 1));
+        assertTrue(e.getMessage().contains("overflows"), e.getMessage());
+        // The scales' product rounds once, in double: no float underflow in between.
+        assertEquals((float) ((double) 1e-30f * 1e-10f * 10),
+                VectorMath.dotInt8(new byte[] {2}, 0, 1e-30f, new byte[] {5}, 0, 1e-10f, 1));
+    }
 }

@@ -18,7 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code jdk.incubator.vector} in the boot layer, so the species constants below never initialise
  * on a JVM without the module.
  *
- * <p>One summation order per kernel, whatever the entry point: dot and squared L2 keep four FMA
+ * <p>One summation order per kernel over arrays, native segment pairs and float-aligned
+ * {@code float[]} heap segment pairs (other segment pairs take the scalar loops: see
+ * {@link #floats}): dot and squared L2 keep four FMA
  * chains (block j of {@code 4L} floats feeds chain j mod 4; the FMA latency, not the load ports,
  * bounds a single chain), fold leftover whole vectors into chain 0, add the chains as
  * {@code (c0 + c1) + (c2 + c3)}, reduce the lanes with {@link #sum}, and finish with a scalar FMA

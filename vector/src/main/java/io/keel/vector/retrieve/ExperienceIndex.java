@@ -58,6 +58,11 @@ public final class ExperienceIndex {
     public ExperienceIndex(int dim, int maxK, boolean int8Copy) {
         this.dim = Checks.positive("dim", dim);
         this.maxK = Checks.nonNegative("maxK", maxK);
+        if (int8Copy && dim > io.keel.vector.VectorMath.MAX_INT8_DIM) {
+            // Its int8 searches could never run: refused here, not half-way through a search.
+            throw new IllegalArgumentException("dim must be <= " + io.keel.vector.VectorMath.MAX_INT8_DIM
+                    + " with int8Copy, was " + dim);
+        }
         workflows = new EntryStore(dim, int8Copy);
         steps = new EntryStore(dim, int8Copy);
         lexTop = TopK.largest(2 * maxK);

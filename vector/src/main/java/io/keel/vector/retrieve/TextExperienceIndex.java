@@ -42,11 +42,13 @@ public final class TextExperienceIndex {
     private int[] queryIds = new int[16];
     private int[] queryCounts = new int[16];
     private final float[] queryEmbedding;
+    private final int maxK;
 
     /** An empty index of {@code dim}-dimensional embeddings answering {@code k <= maxK}. */
     public TextExperienceIndex(int dim, int maxK) {
         index = new ExperienceIndex(dim, maxK, false);
         queryEmbedding = new float[dim];
+        this.maxK = maxK;
     }
 
     /** The underlying index (workflow and step ids are its ids). */
@@ -85,12 +87,16 @@ public final class TextExperienceIndex {
      * embedding.
      */
     public ExperienceHits query(String text, float[] embedding, int workflowK, int k) {
+        // Checked before the query replaces the one a later search() would run.
+        io.keel.core.Checks.inRange("workflowK", workflowK, 0, maxK);
+        io.keel.core.Checks.inRange("k", k, 0, maxK);
         tokenizeQuery(text, embedding);
         return search(workflowK, k);
     }
 
     /** The top {@code k} workflows for the query text and its embedding. */
     public ExperienceHits queryWorkflows(String text, float[] embedding, int k) {
+        io.keel.core.Checks.inRange("k", k, 0, maxK);
         tokenizeQuery(text, embedding);
         return index.searchWorkflows(query, k);
     }

@@ -79,6 +79,9 @@ public final class ConsistencySelector {
     /** Sets the softmax temperature, > 0 and finite; returns this. */
     public ConsistencySelector temperature(double temperature) {
         Checks.positiveFinite("temperature", temperature);
+        if (Double.isInfinite(1.0 / temperature)) {
+            throw new IllegalArgumentException("temperature must have a finite reciprocal, was " + temperature);
+        }
         this.temperature = temperature;
         return this;
     }
@@ -130,6 +133,9 @@ public final class ConsistencySelector {
             throw new IllegalArgumentException("candidates from candOff must hold k x dim = " + (long) k * dim
                     + " floats, held " + (candidates.length - candOff));
         }
+        // Every value checked under its own name before out is written.
+        Checks.finite("original", original, origOff, dim);
+        Checks.finite("candidates", candidates, candOff, k * dim);
         for (int i = 0; i < k; i++) {
             out[i] = VectorMath.cosine(original, origOff, candidates, candOff + i * dim, dim);
         }

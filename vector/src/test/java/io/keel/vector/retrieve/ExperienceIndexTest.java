@@ -126,4 +126,12 @@ class ExperienceIndexTest {
             counts[i] = 1 + r.nextInt(3);
         }
     }
+
+    @Test
+    void anInt8IndexTooWideForInt8DotsIsRefusedAtConstruction() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExperienceIndex(io.keel.vector.VectorMath.MAX_INT8_DIM + 1, 2, true));
+        assertTrue(e.getMessage().contains("int8Copy"), e.getMessage());
+        new ExperienceIndex(io.keel.vector.VectorMath.MAX_INT8_DIM + 1, 2, false);
+    }
 }

@@ -91,4 +91,19 @@ class TextExperienceIndexTest {
         AllocationProbe.assertZeroAllocation("TextExperienceIndex.search", () -> sink[0] += kb.search(3, 5).id(0));
         assertTrue(sink[0] >= 0);
     }
+
+    @Test
+    void aRefusedQueryLeavesTheQueryASearchWouldRun() {
+        TextExperienceIndex kb = new TextExperienceIndex(2, 2);
+        float[] e = {1, 1};
+        kb.addWorkflow("alpha", e);
+        kb.addWorkflow("beta", e);
+        kb.addStep(0, "alpha", e);
+        kb.addStep(1, "beta", e);
+        kb.query("alpha", e, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> kb.query("beta", e, 1, 3));
+        assertThrows(IllegalArgumentException.class, () -> kb.queryWorkflows("beta", e, 3));
+        kb.search(1, 1);
+        assertEquals(0, kb.workflowHits().id(0), "still the 'alpha' query");
+    }
 }

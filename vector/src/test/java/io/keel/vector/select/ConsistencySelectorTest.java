@@ -95,4 +95,19 @@ class ConsistencySelectorTest {
                 () -> s.classesFromVerdicts(46341, new boolean[0], new int[46341]));
         assertTrue(e.getMessage().contains("equivalent length"), e.getMessage());
     }
+
+    @Test
+    void aSubnormalTemperatureAndANonFiniteEmbeddingAreRefusedBeforeAnythingChanges() {
+        ConsistencySelector s = new ConsistencySelector(4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.temperature(Double.MIN_VALUE));
+        assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+        double[] out = {9, 9, 9};
+        e = assertThrows(IllegalArgumentException.class, () -> s.semanticScores(new float[] {1, 0}, 0,
+                new float[] {1, 0, 0, 1, Float.NaN, 0}, 0, 3, 2, out));
+        assertTrue(e.getMessage().startsWith("candidates[4]"), e.getMessage());
+        assertArrayEquals(new double[] {9, 9, 9}, out, "nothing written");
+        e = assertThrows(IllegalArgumentException.class, () -> s.semanticScores(new float[] {Float.NaN, 0}, 0,
+                new float[] {1, 0}, 0, 1, 2, out));
+        assertTrue(e.getMessage().startsWith("original[0]"), e.getMessage());
+    }
 }
