@@ -65,12 +65,8 @@ class TextExperienceIndexTest {
 
     @Test
     void anAddBetweenTokenisingAndSearchingLeavesTheQueryAsItWas() {
-        TextExperienceIndex kb = new TextExperienceIndex(2, 2);
         float[] e = {1, 1};
-        kb.addWorkflow("alpha", e);
-        kb.addWorkflow("beta", e);
-        kb.addStep(0, "alpha", e);
-        kb.addStep(1, "beta", e);
+        TextExperienceIndex kb = alphaAndBeta(e);
         kb.tokenizeQuery("alpha", e);
         kb.addWorkflow("beta", e); // reuses the buffers adding tokenises into
         e[0] = -1;                 // and the caller's embedding changes
@@ -94,16 +90,22 @@ class TextExperienceIndexTest {
 
     @Test
     void aRefusedQueryLeavesTheQueryASearchWouldRun() {
-        TextExperienceIndex kb = new TextExperienceIndex(2, 2);
         float[] e = {1, 1};
-        kb.addWorkflow("alpha", e);
-        kb.addWorkflow("beta", e);
-        kb.addStep(0, "alpha", e);
-        kb.addStep(1, "beta", e);
+        TextExperienceIndex kb = alphaAndBeta(e);
         kb.query("alpha", e, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> kb.query("beta", e, 1, 3));
         assertThrows(IllegalArgumentException.class, () -> kb.queryWorkflows("beta", e, 3));
         kb.search(1, 1);
         assertEquals(0, kb.workflowHits().id(0), "still the 'alpha' query");
+    }
+
+    /** Two workflows, "alpha" and "beta", one step each, every embedding {@code e}. */
+    private static TextExperienceIndex alphaAndBeta(float[] e) {
+        TextExperienceIndex kb = new TextExperienceIndex(2, 2);
+        kb.addWorkflow("alpha", e);
+        kb.addWorkflow("beta", e);
+        kb.addStep(0, "alpha", e);
+        kb.addStep(1, "beta", e);
+        return kb;
     }
 }
