@@ -164,6 +164,12 @@ public final class RowScanner {
         checkRows(Objects.requireNonNull(codes, "codes").length, 0, n, dim);
         checkRows(Objects.requireNonNull(rows, "rows").length, 0, n, dim);
         Checks.length("scales", Objects.requireNonNull(scales, "scales").length, n);
+        for (int r = 0; r < n; r++) {
+            if (!(scales[r] >= 0) || scales[r] == Float.POSITIVE_INFINITY) {
+                throw Checks.element("scales", r, "must be finite and >= 0", scales[r]);
+            }
+        }
+        Checks.finite("query", query, qOff, dim);
         float qScale = VectorMath.quantize(query, qOff, queryCodes, 0, dim);
         TopK cand = this.candidates;
         cand.reset(candidates);

@@ -238,11 +238,17 @@ public final class VectorMath {
             java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
             return 0f;
         }
+        final float scale = maxAbs / QMAX;
+        if (scale == 0f) {
+            // Only subnormals, too small for a float scale: they quantise as the zero vector does.
+            java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
+            return 0f;
+        }
         final double k = QMAX / (double) maxAbs;
         for (int i = 0; i < dim; i++) {
             dst[dstOff + i] = (byte) Math.rint(src[srcOff + i] * k);
         }
-        return maxAbs / QMAX;
+        return scale;
     }
 
     /** The inverse of {@link #quantize}: {@code dst[i] = q[i] * scale}. */

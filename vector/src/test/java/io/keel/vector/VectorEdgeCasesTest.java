@@ -135,4 +135,24 @@ class VectorEdgeCasesTest {
         assertEquals((float) ((double) 1e-30f * 1e-10f * 10),
                 VectorMath.dotInt8(new byte[] {2}, 0, 1e-30f, new byte[] {5}, 0, 1e-10f, 1));
     }
+
+    @Test
+    void subnormalOnlyVectorsQuantiseAsZeroAndInt8ScansCheckScalesAndQuery() {
+        byte[] codes = new byte[2];
+        assertEquals(0f, VectorMath.quantize(new float[] {Float.MIN_VALUE, -Float.MIN_VALUE}, 0, codes, 0, 2));
+        assertEquals(0, codes[0]);
+        assertEquals(0, codes[1]);
+        RowScanner scanner = new RowScanner(4, 2, 4);
+        float[] rows = {1, 0, 0, 1};
+        byte[] rowCodes = new byte[4];
+        float[] scales = {VectorMath.quantize(rows, 0, rowCodes, 0, 2), VectorMath.quantize(rows, 2, rowCodes, 2, 2)};
+        scales[1] = -1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> scanner.scanInt8(new float[] {1, 0}, 0, rowCodes, scales, rows, 2, 2, 1, 2));
+        assertTrue(e.getMessage().startsWith("scales[1]"), e.getMessage());
+        scales[1] = scales[0];
+        e = assertThrows(IllegalArgumentException.class,
+                () -> scanner.scanInt8(new float[] {Float.NaN, 0}, 0, rowCodes, scales, rows, 2, 2, 1, 2));
+        assertTrue(e.getMessage().startsWith("query[0]"), e.getMessage());
+    }
 }

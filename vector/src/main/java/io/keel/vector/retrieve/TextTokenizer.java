@@ -4,7 +4,9 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Splits text into terms the way Agent KB's TF-IDF retriever expects: lower-case (root locale),
+ * Splits text into terms the way Agent KB's TF-IDF retriever expects: lower-case (code point by
+ * code point with {@link Character#toLowerCase(int)}, the same in every locale; no Unicode
+ * normalisation, so a decomposed accent splits a word),
  * split on every character that is neither a letter nor a digit, and drop a small English stop
  * list ({@link #isStopWord}). "Re-run the failing CI job" gives {@code re, run, failing, ci, job}.
  *
