@@ -40,8 +40,10 @@ public final class EpCommand implements Runnable {
     @Option(names = "--slots", description = "Redundant slots per rank (default ${DEFAULT-VALUE}).")
     int slots = 2;
 
-    @Option(names = "--domain", description = "Ranks per scale-up domain (default ${DEFAULT-VALUE}).")
-    int domain = 64;
+    @Option(names = "--domain", description = "Ranks per scale-up domain (default: 64, or --ranks when fewer).")
+    Integer domainOption;
+
+    int domain;
 
     @Option(names = "--topk", description = "Experts per token (default ${DEFAULT-VALUE}).")
     int topk = 8;
@@ -168,6 +170,7 @@ public final class EpCommand implements Runnable {
         if (microbatches < 1) {
             throw Arguments.bad(spec, "--microbatches must be >= 1, was " + microbatches);
         }
+        domain = domainOption != null ? domainOption : Math.min(64, ranks);
         ExpertLayout layout = Arguments.from(spec, () -> ExpertLayout.contiguous(ranks, experts, slots, domain, 0));
         UltraEpWorkload w = Arguments.from(spec, () -> new UltraEpWorkload(layout, topk, tokensPerRank, imbalance, seed));
         List<int[]> batches = new ArrayList<>();

@@ -40,6 +40,13 @@ class EpCommandTest {
     }
 
     @Test
+    void withoutDomainTheDomainIsSixtyFourOrEveryRank() {
+        String out = run("ep", "--ranks", "8", "--experts", "32", "--tokens-per-rank", "512", "--microbatches", "1",
+                "--rounds", "2", "--json");
+        assertTrue(out.contains("\"domain\":8"), out);
+    }
+
+    @Test
     void eplbReproducesTheReadme() {
         String out = run("eplb", "--weights",
                 "[[90,132,40,61,104,165,39,4,73,56,183,86],[20,107,104,64,19,197,187,157,172,86,16,27]]",

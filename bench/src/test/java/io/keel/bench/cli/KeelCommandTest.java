@@ -64,6 +64,7 @@ class KeelCommandTest {
         refused("imbalance", "ep", "--imbalance", "NaN");
         refused("imbalance", "ep", "--imbalance", "0.5");
         refused("experts must be a multiple of ranks", "ep", "--ranks", "7");
+        refused("domainSize", "ep", "--ranks", "32", "--experts", "128", "--domain", "64");
         refused("--microbatches", "ep", "--microbatches", "0");
         refused("--rounds", "ep", "--rounds", "0");
         refused("planner", "ep", "--planner", "magic");
