@@ -101,7 +101,7 @@ public final class BalancerPipeline implements AutoCloseable {
         results = new SpscAtomicArrayQueue<>(slots);
     }
 
-    /** Starts the planning thread (no-op when running). */
+    /** Starts the planning thread (no-op when running). @throws IllegalStateException after {@link #close()} */
     public void start() {
         if (closed) {
             throw new IllegalStateException("pipeline is closed");

@@ -206,6 +206,10 @@ public final class EplbRebalancer {
         Checks.positive("groups", groups);
         this.layout = Checks.notNull("layout", layout);
         this.copyBytes = Checks.nonNegative("copyBytes", copyBytes);
+        if (copyBytes > Long.MAX_VALUE / ((long) maxLayers * layout.slots())) {
+            // movedBytes and the batches' byte counts must fit a long even when every copy moves.
+            throw new IllegalArgumentException("copyBytes x maxLayers x slots overflows a long, copyBytes was " + copyBytes);
+        }
         this.spreadHot = spreadHotExperts;
         slots = layout.slots();
         ranks = layout.ranks();

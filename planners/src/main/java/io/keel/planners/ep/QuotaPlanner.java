@@ -261,8 +261,8 @@ public final class QuotaPlanner {
     private void checkTotals(String name) {
         for (int e = 0; e < experts; e++) {
             if (columnTotals[e] > Integer.MAX_VALUE) {
-                throw Checks.element(name, e, "column total overflows an int (tokens routed to expert " + e + ")",
-                        columnTotals[e]);
+                throw new IllegalArgumentException(name + ": the tokens routed to expert " + e + " (column " + e
+                        + ") total " + columnTotals[e] + ", over an int");
             }
         }
     }

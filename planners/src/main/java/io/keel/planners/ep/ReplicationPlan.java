@@ -63,6 +63,8 @@ public final class ReplicationPlan {
     private int replicaCount;
     private int maxInstances;
     private boolean sourceSplit;
+    /** Whether the last plan came from per-expert totals (false before any plan). */
+    private boolean totalsPlan;
     private long totalTokens;
     private long lowerBound;
     private long threshold;
@@ -255,6 +257,7 @@ public final class ReplicationPlan {
             max = Math.max(max, l);
         }
         sourceSplit = hasSplit;
+        totalsPlan = !hasSplit;
         totalTokens = total;
         lowerBound = lower;
         threshold = t;
@@ -495,7 +498,9 @@ public final class ReplicationPlan {
 
     private void requireSplit() {
         if (!sourceSplit) {
-            throw new IllegalStateException("the plan was made from per-expert totals: no per-source split");
+            throw new IllegalStateException(totalsPlan
+                    ? "the plan was made from per-expert totals: no per-source split"
+                    : "no plan yet: plan from a loads matrix first");
         }
     }
 

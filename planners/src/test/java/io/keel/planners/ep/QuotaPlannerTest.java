@@ -206,7 +206,7 @@ class QuotaPlannerTest {
         overflow[1] = Integer.MAX_VALUE;
         overflow[9] = Integer.MAX_VALUE;
         ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(overflow));
-        assertTrue(ex.getMessage().contains("overflows"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("expert 1 (column 1)") && ex.getMessage().endsWith("over an int"), ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> planner.plan(new int[31]));
         assertThrows(IllegalArgumentException.class, () -> planner.planTotals(new int[9]));
         assertEquals(max, planner.lastPlan().maxRankLoad());
@@ -327,5 +327,17 @@ class QuotaPlannerTest {
         assertThrows(IllegalArgumentException.class, () -> p.expertLoad(8));
         assertThrows(IllegalArgumentException.class, () -> new MoveBatcher(Integer.MAX_VALUE, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new MoveBatcher(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        // Messages that say what is wrong: a fresh planner has no plan; an overflowing column names its expert.
+        QuotaPlanner fresh = new QuotaPlanner(layout);
+        IllegalStateException none = assertThrows(IllegalStateException.class,
+                () -> fresh.lastPlan().writeReroutePrefix(0, new int[64], 2));
+        assertTrue(none.getMessage().startsWith("no plan yet"), none.getMessage());
+        int[] wide = new int[32];
+        wide[5] = Integer.MAX_VALUE;
+        wide[8 + 5] = 1;
+        e = assertThrows(IllegalArgumentException.class, () -> fresh.plan(wide));
+        assertEquals("loads: the tokens routed to expert 5 (column 5) total 2147483648, over an int", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new EplbRebalancer(2, 8, 1, SlotLayout.uniform(4, 3, 2), Long.MAX_VALUE / 8, false));
     }
 }
