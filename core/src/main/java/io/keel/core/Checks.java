@@ -77,7 +77,7 @@ public final class Checks {
      */
     public static int length(String name, int actual, long required) {
         if (actual < required) {
-            throw new IllegalArgumentException(name + " length must be >= " + required + ", was " + actual);
+            throw failLength(name, actual, required);
         }
         return actual;
     }
@@ -176,7 +176,7 @@ public final class Checks {
         return new IllegalArgumentException(name + " must be in [0, " + size + "), was " + value);
     }
 
-    private static IllegalArgumentException failLength(String name, int actual, int required) {
+    private static IllegalArgumentException failLength(String name, int actual, long required) {
         return new IllegalArgumentException(name + " length must be >= " + required + ", was " + actual);
     }
 

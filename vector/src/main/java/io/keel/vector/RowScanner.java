@@ -164,19 +164,18 @@ public final class RowScanner {
         checkRows(Objects.requireNonNull(codes, "codes").length, 0, n, dim);
         checkRows(Objects.requireNonNull(rows, "rows").length, 0, n, dim);
         Checks.length("scales", Objects.requireNonNull(scales, "scales").length, n);
-        for (int r = 0; r < n; r++) {
-            if (!(scales[r] >= 0) || scales[r] == Float.POSITIVE_INFINITY) {
-                throw Checks.element("scales", r, "must be finite and >= 0", scales[r]);
-            }
-        }
         Checks.finite("query", query, qOff, dim);
         float qScale = VectorMath.quantize(query, qOff, queryCodes, 0, dim);
         TopK cand = this.candidates;
         cand.reset(candidates);
         final byte[] qc = queryCodes;
         for (int r = 0; r < n; r++) {
-            // Scaled ints are ranked as floats; a non-finite scale yields a non-finite score.
-            float s = qScale * scales[r] * IMPL.dotInt8(qc, 0, codes, r * dim, dim);
+            // Checked here, not in a pass of its own: the hits are published only after the loop.
+            float scale = scales[r];
+            if (!(scale >= 0) || scale == Float.POSITIVE_INFINITY) {
+                throw Checks.element("scales", r, "must be finite and >= 0", scale);
+            }
+            float s = qScale * scale * IMPL.dotInt8(qc, 0, codes, r * dim, dim);
             offer(cand, r, s);
         }
         int m = cand.drain(candidateIds, null);

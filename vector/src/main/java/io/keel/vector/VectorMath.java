@@ -234,13 +234,9 @@ public final class VectorMath {
         if (!Float.isFinite(maxAbs)) {
             throw firstNonFinite("src", src, srcOff, dim);
         }
-        if (maxAbs == 0f) {
-            java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
-            return 0f;
-        }
         final float scale = maxAbs / QMAX;
         if (scale == 0f) {
-            // Only subnormals, too small for a float scale: they quantise as the zero vector does.
+            // The zero vector, or only subnormals (too small for a float scale): all-zero codes.
             java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
             return 0f;
         }

@@ -1,7 +1,6 @@
 package io.keel.bench.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,15 +60,11 @@ public final class KbCommand implements Runnable {
         }
         List<ExperienceFile.Workflow> file;
         try {
-            file = Arguments.from(spec, () -> {
-                try {
-                    return ExperienceFile.read(add);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw Arguments.bad(spec, "cannot read --add " + add + ": " + e.getCause().getMessage());
+            file = ExperienceFile.read(add);
+        } catch (IOException e) {
+            throw Arguments.bad(spec, "cannot read --add " + add + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw Arguments.bad(spec, e.getMessage()); // a malformed line, named with its number
         }
         long t0 = System.nanoTime();
         MiniLmEmbedder model = new MiniLmEmbedder();
