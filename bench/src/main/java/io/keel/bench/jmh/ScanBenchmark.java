@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One query against n rows, top 10 by dot product: keel's fused scan over flat row-major
  * storage, the same loop over Lucene's {@code VectorUtil.dotProduct} (one array per row, as its
- * API takes) and over JVector's offset dot on the flat array, the bandwidth reference (a plain
- * SIMD sum over the same bytes), and keel's int8 scan with float rescoring of 40 candidates.
+ * API takes) and over JVector's offset dot on the flat array, the bandwidth reference (plain
+ * SIMD sums over the same bytes in three shapes; the fastest is the reference), and keel's int8
+ * scan with float rescoring of 40 candidates.
  * n = 2,000 stays in cache; n = 200,000 streams from DRAM. Ops/s; vectors/s = ops * n.
  */
 @State(Scope.Benchmark)
@@ -107,9 +108,22 @@ public class ScanBenchmark extends KeelBenchmark {
         return ids[0];
     }
 
+    /** The bandwidth reference, one pass with four chains; with the next two, the fastest is the reference. */
     @Benchmark
     public float bandwidthReference() {
         return BandwidthReference.sum(flat, 0, n * dim);
+    }
+
+    /** The bandwidth reference, one pass with eight chains. */
+    @Benchmark
+    public float bandwidthReferenceEight() {
+        return BandwidthReference.sumEight(flat, 0, n * dim);
+    }
+
+    /** The bandwidth reference, row by row as a scan reads. */
+    @Benchmark
+    public float bandwidthReferenceRows() {
+        return BandwidthReference.sumRows(flat, n, dim);
     }
 
     @Benchmark

@@ -97,6 +97,18 @@ class KeelCommandTest {
     }
 
     @Test
+    void scoreReportsEveryRatioAndTheFastestReferenceShape() {
+        Object[] r = run("score", "--dim", "64", "--rows", "2000", "--rounds", "3", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        String json = (String) r[1];
+        for (String field : new String[] {"gbPerSec", "bandwidthRefGbPerSec", "luceneRatio", "pairwiseDotRatio",
+                "pairwiseCosineRatio", "pairwiseL2Ratio"}) {
+            assertTrue(json.contains("\"" + field + "\":"), field + " in " + json);
+        }
+        assertTrue(json.matches("(?s).*\"bandwidthRefShape\":\"(four_chains|eight_chains|rows)\".*"), json);
+    }
+
+    @Test
     void scoreRefusesBadSizesWithExitTwo() {
         refused("--dim", "score", "--dim", "0");
         refused("--dim", "score", "--rows", "-3");
