@@ -202,6 +202,7 @@ public final class EpCommand implements Runnable {
         out.put("replicas", EpEvaluation.meanMax(res.replicas()));
         out.put("planMicros", Measure.micros(res.planNanos()));
         out.put("allocatedBytesPerPlan", res.allocatedBytesPerPlan());
+        out.put("allocatedBytesPerPlanMin", res.allocatedBytesPerPlanMin());
         out.put("probes", EpEvaluation.meanMax(res.probes()));
     }
 

@@ -33,8 +33,12 @@ class EpCommandTest {
             for (String key : new String[] {"\"planner\":\"" + planner + "\"", "\"ranks\":8", "\"experts\":32",
                 "\"slots\":2", "\"domain\":8", "\"microbatches\":2", "\"initialImbalance\":{\"mean\"",
                 "\"finalImbalance\":{\"mean\"", "\"lowerBoundImbalance\":{\"mean\"", "\"replicas\":{\"mean\"",
-                "\"planMicros\":{\"p50\"", "\"allocatedBytesPerPlan\""}) {
+                "\"planMicros\":{\"p50\"", "\"allocatedBytesPerPlan\":", "\"allocatedBytesPerPlanMin\":"}) {
                 assertTrue(out.contains(key), key + " missing in " + out);
+            }
+            if (planner.equals("none")) {
+                // Nothing is planned, so nothing is timed or counted.
+                assertTrue(out.contains("\"allocatedBytesPerPlan\":0,\"allocatedBytesPerPlanMin\":0,"), out);
             }
         }
     }

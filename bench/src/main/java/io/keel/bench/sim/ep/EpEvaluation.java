@@ -2,6 +2,7 @@ package io.keel.bench.sim.ep;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.keel.bench.report.Measure;
 import io.keel.planners.ep.EplbPlan;
@@ -47,17 +48,28 @@ public final class EpEvaluation {
         }
     }
 
-    /** Per-microbatch figures and timing of one run. */
+    /**
+     * Per-microbatch figures and timing of one run. Heap bytes per plan are per measured pass (plan
+     * loop - control loop) / plans: {@code allocatedBytesPerPlan} is the median pass, so an
+     * allocation in most passes shows even when a pass without it exists, and a one-off (a JIT tier
+     * transition) does not; {@code allocatedBytesPerPlanMin} is the least pass. Neither is clamped
+     * at 0: the control loop's bytes are measured like the plan loop's, so a pass in which the
+     * thread happened to allocate more during the empty loop than during the plans (a one-off on
+     * the harness's side) gives a negative figure, and its size is the noise of the measurement,
+     * which a clamp would hide. Both are 0 for {@link Kind#NONE}, which times nothing.
+     */
     public record Result(double[] initial, double[] finalImbalance, double[] lowerBound, int[] replicas,
-                         Histogram planNanos, double allocatedBytesPerPlan, long tokensOffSource, int[] probes) {
+                         Histogram planNanos, double allocatedBytesPerPlan, double allocatedBytesPerPlanMin,
+                         long tokensOffSource, int[] probes) {
     }
 
     private EpEvaluation() {
     }
 
     /**
-     * Plans each of {@code batches} (R x E matrices) with {@code kind}, timing {@code rounds}
-     * plans per batch after as many warm-up rounds.
+     * Plans each of {@code batches} (R x E matrices) with {@code kind}, timing {@code rounds} plans
+     * per batch in each of {@link #PASSES} passes, after warm-up passes of as many plans: at least
+     * one, and at least {@link #WARM_UP_NANOS} of them per planner kind and process.
      */
     public static Result run(ExpertLayout layout, QuotaPlanner.Options options, Kind kind, List<int[]> batches,
                              int rounds) {
@@ -108,52 +120,75 @@ public final class EpEvaluation {
                 default -> throw new IllegalStateException();
             }
         }
-        double bytes = kind == Kind.NONE || rounds <= 0 ? 0 : timeAndCount(quota, eplb, kind, batches, totals, rounds, h);
-        return new Result(initial, fin, lb, replicas, h, bytes, off, probes);
+        if (kind == Kind.NONE || rounds <= 0) {
+            return new Result(initial, fin, lb, replicas, h, 0, 0, off, probes);
+        }
+        long[] passBytes = timeAndCount(quota, eplb, kind, batches, totals, rounds, h);
+        double plans = (double) rounds * n;
+        return new Result(initial, fin, lb, replicas, h, passBytes[PASSES / 2] / plans, passBytes[0] / plans, off,
+                probes);
     }
 
-    /** Measured passes of {@code rounds} x batches plans each, after one warm-up pass. */
-    private static final int PASSES = 4;
+    /** Measured passes of {@code rounds} x batches plans each: odd, so that the median is one pass's figure. */
+    private static final int PASSES = 5;
+    /**
+     * The least time a planner kind spends in warm-up passes in one process before its first
+     * measured pass: one pass alone is {@code rounds} x batches plans, which at a trace's 20 rounds
+     * can end before C2 has compiled the planner, so {@code planMicros} would time C1 code.
+     */
+    private static final long WARM_UP_NANOS = 1_000_000_000L;
+    /**
+     * Per kind ({@link Kind#ordinal}), the time spent in warm-up passes so far in this process. The
+     * JIT's compiled code is the process's, so a trace's later rows (same planner, other shapes)
+     * start from the first row's warm-up and pay only their own warm-up pass.
+     */
+    private static final AtomicLongArray WARMED_NANOS = new AtomicLongArray(Kind.values().length);
 
     /**
-     * Times {@code rounds} plans per batch into {@code h} and returns the heap bytes per plan:
-     * the least over {@link #PASSES} passes of (the plan loop's bytes - the same loop's bytes with
-     * no plan call) / plans. The control loop takes out what the harness itself allocates; the
-     * least over passes takes out one-off JIT transitions (a real per-call allocation shows in
-     * every pass).
+     * Times {@code rounds} plans per batch and pass into {@code h} and returns the heap bytes of
+     * each of the {@link #PASSES} measured passes, sorted: the plan loop's bytes - the same loop's
+     * bytes with no plan call (what the harness allocates by itself). Before them, warm-up passes,
+     * the same code timed into a histogram that is then dropped: at least one, and until this kind
+     * has had {@link #WARM_UP_NANOS} of them in this process.
      */
-    private static double timeAndCount(QuotaPlanner quota, EplbPlanner eplb, Kind kind, List<int[]> batches,
+    private static long[] timeAndCount(QuotaPlanner quota, EplbPlanner eplb, Kind kind, List<int[]> batches,
                                        int[][] totals, int rounds, Histogram h) {
-        final int n = batches.size();
-        long best = Long.MAX_VALUE;
-        for (int pass = 0; pass <= PASSES; pass++) {
-            boolean measure = pass > 0;
+        Histogram warmUp = Measure.nanosHistogram();
+        do {
+            long t0 = System.nanoTime();
+            planLoop(quota, eplb, kind, batches, totals, rounds, warmUp);
+            controlLoop(batches, rounds, warmUp);
+            WARMED_NANOS.addAndGet(kind.ordinal(), System.nanoTime() - t0);
+        } while (WARMED_NANOS.get(kind.ordinal()) < WARM_UP_NANOS);
+        long[] bytes = new long[PASSES];
+        for (int pass = 0; pass < PASSES; pass++) {
             long before = Measure.allocatedBytes();
-            for (int r = 0; r < rounds; r++) {
-                for (int b = 0; b < n; b++) {
-                    long t0 = System.nanoTime();
-                    if (kind == Kind.QUOTA) {
-                        quota.plan(batches.get(b));
-                    } else {
-                        eplb.rebalance(totals[b], 1);
-                    }
-                    long t = System.nanoTime() - t0;
-                    if (measure) {
-                        h.recordValue(t);
-                    }
-                }
-            }
+            planLoop(quota, eplb, kind, batches, totals, rounds, h);
             long planBytes = Measure.allocatedBytes() - before;
-            long control = controlLoop(batches, rounds, h, measure);
-            if (measure) {
-                best = Math.min(best, planBytes - control);
-            }
+            bytes[pass] = planBytes - controlLoop(batches, rounds, h);
         }
-        return Math.max(0, best) / (double) ((long) rounds * n);
+        java.util.Arrays.sort(bytes);
+        return bytes;
     }
 
-    /** The timed loop with no plan call: what the harness allocates by itself. */
-    private static long controlLoop(List<int[]> batches, int rounds, Histogram h, boolean measure) {
+    /** {@code rounds} plans per batch, each timed into {@code h}. */
+    private static void planLoop(QuotaPlanner quota, EplbPlanner eplb, Kind kind, List<int[]> batches, int[][] totals,
+                                 int rounds, Histogram h) {
+        for (int r = 0; r < rounds; r++) {
+            for (int b = 0, n = batches.size(); b < n; b++) {
+                long t0 = System.nanoTime();
+                if (kind == Kind.QUOTA) {
+                    quota.plan(batches.get(b));
+                } else {
+                    eplb.rebalance(totals[b], 1);
+                }
+                h.recordValue(System.nanoTime() - t0);
+            }
+        }
+    }
+
+    /** The timed loop with no plan call: what the harness allocates by itself (its bytes). */
+    private static long controlLoop(List<int[]> batches, int rounds, Histogram h) {
         long before = Measure.allocatedBytes();
         long sink = 0;
         for (int r = 0; r < rounds; r++) {
@@ -161,7 +196,7 @@ public final class EpEvaluation {
                 long t0 = System.nanoTime();
                 sink += batches.get(b).length;
                 long t = System.nanoTime() - t0;
-                if (measure && t < 0) {
+                if (t < 0) {
                     h.recordValue(sink);
                 }
             }
