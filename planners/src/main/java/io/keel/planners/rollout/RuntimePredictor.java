@@ -13,10 +13,13 @@ import io.keel.core.Checks;
  * <p>Remaining steps are a mean residual life {@code E[S - s | S > s]} after {@code s} done
  * steps: over the siblings that lasted longer than {@code s}, and over a global {@link
  * LogHistogram}, blended with weight {@code c / (c + 2)} on the siblings where {@code c} of
- * them survive. Tokens per step are the trajectory's own running rate shrunk toward the
- * group's and the global rate ({@code (s * own + 3 * prior) / (s + 3)}). Remaining tokens are
- * remaining steps times that rate. With no history at all the predictor assumes the trajectory
- * is half done.
+ * them survive. Tokens per step are the trajectory's own running rate shrunk toward a prior
+ * ({@code (s * own + 3 * prior) / (s + 3)}), the prior being the group's rate and the global
+ * rate blended with weight {@code h / (h + 2)} on the group's, where {@code h} is the number of
+ * the group's completed trajectories kept. Remaining tokens are remaining steps times that rate.
+ * When no completed trajectory, in the group or globally, lasted longer than {@code s} steps
+ * (with no history at all, among others) the predictor assumes the trajectory is half done:
+ * {@code max(1, s)} steps to go.
  *
  * <p>The predictor grades itself: every prediction is kept by step index (the number of steps
  * done when it was made), and {@link #quality()} reports per step index the tail-20% recall

@@ -2,6 +2,7 @@ package io.keel.planners.ep;
 
 import io.keel.core.testing.AllocationProbe;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,15 +49,82 @@ class EplbPlannerTest {
     void badInputIsRejectedAndPlanKept() {
         EplbPlanner planner = new EplbPlanner(2, 12, 16, 4, 2, 8);
         planner.rebalance(README_WEIGHTS, 2);
-        int[] bad = README_WEIGHTS.clone();
-        bad[3] = -5;
-        assertThrows(IllegalArgumentException.class, () -> planner.rebalance(bad, 2));
-        assertThrows(IllegalArgumentException.class, () -> planner.rebalance(new int[5], 2));
-        assertThrows(IllegalArgumentException.class, () -> planner.rebalance(README_WEIGHTS, 3));
-        assertThrows(IllegalArgumentException.class, () -> planner.rebalance(new float[] {Float.NaN}, 1));
-        assertEquals(README_PHY2LOG[1][0], planner.lastPlan().phy2log(1, 0));
-        assertThrows(IllegalArgumentException.class, () -> new EplbPlanner(1, 12, 10, 4, 2, 8));
-        assertThrows(IllegalArgumentException.class, () -> new EplbPlanner(1, 12, 18, 4, 2, 8));
+        int[] kept = snapshot(planner.lastPlan());
+        // Each bad input differs from the planned one everywhere else, so a plan made (even in
+        // part) from it before the check would show.
+        int[] reversed = new int[README_WEIGHTS.length];
+        for (int i = 0; i < reversed.length; i++) {
+            reversed[i] = README_WEIGHTS[reversed.length - 1 - i];
+        }
+        int[] badFirst = reversed.clone();
+        badFirst[3] = -5;
+        int[] badLast = reversed.clone();
+        badLast[23] = -1;
+        float[] nan = new float[24];
+        float[] infinite = new float[24];
+        float[] negative = new float[24];
+        for (int i = 0; i < 24; i++) {
+            nan[i] = infinite[i] = negative[i] = reversed[i];
+        }
+        nan[5] = Float.NaN;
+        infinite[17] = Float.POSITIVE_INFINITY;
+        negative[20] = -0.5f;
+        assertRejected(planner, kept, "weight[3]", () -> planner.rebalance(badFirst, 2));
+        assertRejected(planner, kept, "weight[23]", () -> planner.rebalance(badLast, 2));
+        assertRejected(planner, kept, "weight[5]", () -> planner.rebalance(nan, 2));
+        assertRejected(planner, kept, "weight[17]", () -> planner.rebalance(infinite, 2));
+        assertRejected(planner, kept, "weight[20]", () -> planner.rebalance(negative, 2));
+        assertRejected(planner, kept, "weight length must be 24, was 5", () -> planner.rebalance(new int[5], 2));
+        assertRejected(planner, kept, "weight length must be 12, was 1", () -> planner.rebalance(new float[] {1f}, 1));
+        assertRejected(planner, kept, "layers must be in [1, 2], was 3", () -> planner.rebalance(README_WEIGHTS, 3));
+        assertRejected(planner, kept, "layers must be in [1, 2], was 0", () -> planner.rebalance(new int[0], 0));
+        NullPointerException none = assertThrows(NullPointerException.class, () -> planner.rebalance((int[]) null, 2));
+        assertEquals("weight", none.getMessage());
+        assertArrayEquals(kept, snapshot(planner.lastPlan()));
+        // The kept plan is still the README's, and a good call after the bad ones plans afresh.
+        for (int l = 0; l < 2; l++) {
+            for (int i = 0; i < 16; i++) {
+                assertEquals(README_PHY2LOG[l][i], planner.lastPlan().phy2log(l, i));
+            }
+        }
+        assertArrayEquals(kept, snapshot(planner.rebalance(README_WEIGHTS, 2)));
+        IllegalArgumentException tooFew = assertThrows(IllegalArgumentException.class,
+                () -> new EplbPlanner(1, 12, 10, 4, 2, 8));
+        assertTrue(tooFew.getMessage().contains("replicas must be >= experts (12), was 10"), tooFew.getMessage());
+        IllegalArgumentException notPerGpu = assertThrows(IllegalArgumentException.class,
+                () -> new EplbPlanner(1, 12, 18, 4, 2, 8));
+        assertTrue(notPerGpu.getMessage().contains("replicas must be a multiple of gpus (8), was 18"), notPerGpu.getMessage());
+    }
+
+    /** {@code call} throws naming {@code message} and leaves the plan as {@code kept}. */
+    private static void assertRejected(EplbPlanner planner, int[] kept, String message, Executable call) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(ex.getMessage() != null && ex.getMessage().contains(message),
+                "expected '" + message + "' in: " + ex.getMessage());
+        assertArrayEquals(kept, snapshot(planner.lastPlan()), "the plan changed on: " + ex.getMessage());
+    }
+
+    /** Everything a plan exposes, flattened. */
+    static int[] snapshot(EplbPlan p) {
+        java.util.List<Integer> v = new java.util.ArrayList<>();
+        v.add(p.layers());
+        v.add(p.experts());
+        v.add(p.replicas());
+        v.add(p.hierarchical() ? 1 : 0);
+        v.add(p.maxLogicalCount());
+        for (int l = 0; l < p.layers(); l++) {
+            for (int i = 0; i < p.replicas(); i++) {
+                v.add(p.phy2log(l, i));
+                v.add(p.phyRank(l, i));
+            }
+            for (int e = 0; e < p.experts(); e++) {
+                v.add(p.logcnt(l, e));
+                for (int k = 0; k < p.maxLogicalCount(); k++) {
+                    v.add(p.log2phy(l, e, k));
+                }
+            }
+        }
+        return v.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Test

@@ -227,33 +227,56 @@ final class PlanInvariants {
         return v.stream().mapToLong(Long::longValue).toArray();
     }
 
-    /** Everything observable in a plan made from a matrix. */
+    /**
+     * Everything observable in a plan made from the matrix {@code loads}; fails unless the plan
+     * is one of {@code loads} (its per-expert and total tokens are the matrix's), so a fingerprint
+     * never describes a stale or foreign plan.
+     */
     static long[] fingerprint(ReplicationPlan p, int[] loads) {
+        ExpertLayout l = p.layout();
+        int ranks = l.ranks();
+        int experts = l.experts();
+        assertEquals(ranks * experts, loads.length, "loads is not a matrix of the plan's layout");
+        long total = 0;
+        for (int e = 0; e < experts; e++) {
+            long expert = 0;
+            for (int s = 0; s < ranks; s++) {
+                expert += loads[s * experts + e];
+            }
+            total += expert;
+            assertEquals(expert, p.expertLoad(e), "the plan is not of these loads: expert " + e);
+        }
+        assertEquals(total, p.totalTokens(), "the plan is not of these loads");
         List<Long> v = new ArrayList<>();
         for (long x : placement(p)) {
             v.add(x);
         }
-        int ranks = p.layout().ranks();
-        for (int e = 0; e < p.layout().experts(); e++) {
+        for (int e = 0; e < experts; e++) {
+            v.add((long) p.expertLoad(e));
             for (int j = 0; j < p.instanceCount(e); j++) {
                 for (int s = 0; s < ranks; s++) {
                     v.add((long) p.tokens(s, e, j));
                 }
             }
         }
+        for (int i = 0; i < l.physicalSlots(); i++) {
+            v.add((long) p.physicalToLogical(i));
+        }
         for (int i = 0; i < p.transferCount(); i++) {
             v.add((long) p.transferExpert(i));
+            v.add((long) p.transferFrom(i));
             v.add((long) p.transferTo(i));
+            v.add(p.transferBytes(i));
         }
         for (int r = 0; r < ranks; r++) {
+            v.add(p.initialRankLoad(r));
             v.add(p.rankLoad(r));
         }
         v.add(p.lowerBound());
         v.add(p.threshold());
         v.add((long) p.replicaCount());
         v.add(p.tokensOffSource());
-        long[] out = v.stream().mapToLong(Long::longValue).toArray();
-        assertArrayEquals(out, out);
-        return out;
+        v.add(p.totalTokens());
+        return v.stream().mapToLong(Long::longValue).toArray();
     }
 }

@@ -134,14 +134,31 @@ class QuotaPlannerPropertiesTest {
             Case c = Case.of(seed, 16, 4, 3);
             QuotaPlanner one = c.planner();
             long[] first = PlanInvariants.fingerprint(one.plan(c.loads()), c.loads());
-            // Another input in between must not leak into the next plan.
-            Case other = Case.of(seed ^ 0x5DEECE66DL, 16, 4, 3);
-            if (other.layout().ranks() == c.layout().ranks() && other.layout().experts() == c.layout().experts()) {
-                one.plan(other.loads());
-            }
+            // Another input in between must not leak into the next plan: a different matrix of the
+            // same layout, planned (and checked) on the same planner.
+            int[] other = otherLoads(c.layout(), seed ^ 0x5DEECE66DL);
+            ReplicationPlan between = one.plan(other);
+            PlanInvariants.check(between, other, c.options().minTokensPerReplica(), c.options().localityAware(), c.resident());
             assertArrayEquals(first, PlanInvariants.fingerprint(one.plan(c.loads()), c.loads()));
             assertArrayEquals(first, PlanInvariants.fingerprint(c.planner().plan(c.loads()), c.loads()));
         });
+    }
+
+    /** A load matrix for {@code layout} unrelated to a case's own: hot experts, zeros and sparse rows. */
+    private static int[] otherLoads(ExpertLayout layout, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int ranks = layout.ranks();
+        int experts = layout.experts();
+        int[] loads = new int[ranks * experts];
+        int hot = rnd.nextInt(experts);
+        int scale = 1 << rnd.nextInt(16);
+        for (int s = 0; s < ranks; s++) {
+            for (int e = 0; e < experts; e++) {
+                int x = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(scale + 1);
+                loads[s * experts + e] = e == hot ? x + scale * 4 : x;
+            }
+        }
+        return loads;
     }
 
     @Test

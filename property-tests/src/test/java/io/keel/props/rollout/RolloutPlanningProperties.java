@@ -54,7 +54,22 @@ class RolloutPlanningProperties {
                 }).mapToInt(Integer::intValue).toArray();
     }
 
-    private static double brute(SegmentCost cost, double[] s, int start, int p, int[] order, int[] deg, int[] batch) {
+    /**
+     * Seconds for an instance of {@code degree} GPUs running at most {@code limit} sequences to
+     * finish a group of {@code k} trajectories, longest {@code lmax}, total {@code sum}, straight
+     * from the cost model's definition: {@code max(lmax * t(b), sum * t(b) / b)} with
+     * {@code b = min(k, limit)} and {@code t} the table's per-token time.
+     */
+    private static double groupSeconds(int degree, int limit, double lmax, double sum, int k) {
+        if (k == 0) {
+            return 0.0;
+        }
+        int b = Math.min(k, limit);
+        double t = TABLE.secondsPerToken(b, degree);
+        return Math.max(lmax * t, sum * t / b);
+    }
+
+    private static double brute(double[] s, int start, int p, int[] order, int[] deg, int[] batch) {
         if (p == order.length) {
             return start == s.length ? 0.0 : Double.POSITIVE_INFINITY;
         }
@@ -65,9 +80,9 @@ class RolloutPlanningProperties {
                 sum += s[end - 1];
             }
             int j = order[p];
-            double c = end == start ? 0.0 : cost.cost(TABLE.degreeIndex(deg[j]), batch[j], s[start], sum, end - start);
+            double c = end == start ? 0.0 : groupSeconds(deg[j], batch[j], s[start], sum, end - start);
             if (c < best) {
-                best = Math.min(best, Math.max(c, brute(cost, s, end, p + 1, order, deg, batch)));
+                best = Math.min(best, Math.max(c, brute(s, end, p + 1, order, deg, batch)));
             }
         }
         return best;
@@ -76,7 +91,6 @@ class RolloutPlanningProperties {
     @Test
     void placementIsOptimalAgainstBruteForce() {
         TrajectoryPlacer placer = new TrajectoryPlacer(9, 4, 6, TABLE);
-        SegmentCost cost = new SegmentCost(TABLE, 6);
         qt().withExamples(2000).forAll(integers().between(0, 9), integers().between(1, 4), longs().all())
                 .checkAssert((n, m, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
@@ -87,8 +101,8 @@ class RolloutPlanningProperties {
                         deg[j] = DEGREES[r.nextInt(4)];
                         batch[j] = 1 + r.nextInt(6);
                     }
-                    double expected = brute(cost, descending(v), 0, 0, fastestFirst(deg), deg, batch);
-                    assertEquals(expected, placer.place(v, n, deg, batch, m).makespanSeconds());
+                    double expected = brute(descending(v), 0, 0, fastestFirst(deg), deg, batch);
+                    assertEquals(expected, placer.place(v, n, deg, batch, m).makespanSeconds(), 1e-12 * expected);
                 });
     }
 
@@ -256,18 +270,66 @@ class RolloutPlanningProperties {
                     }
                     mp.beginInterval();
                     double before = Arrays.stream(load).max().orElse(0);
-                    MigrationPlanner.Moves moves = mp.plan(load, spt, m, traj, inst, tok, kv, tool, c, 1e9, 1 + r.nextInt(16));
-                    assertTrue(moves.maxLoadAfter() <= before + 1e-9);
-                    boolean[] seen = new boolean[c];
+                    int maxMoves = 1 + r.nextInt(16);
+                    MigrationPlanner.Moves moves = mp.plan(load, spt, m, traj, inst, tok, kv, tool, c, 1e9, maxMoves);
+                    // Replay the moves on the input loads with the documented cost model: a moved
+                    // trajectory's remaining tokens leave its source at the source's per-token time
+                    // and arrive at the destination re-priced at the destination's.
+                    double[] replay = load.clone();
+                    boolean[] moved = new boolean[c];
                     for (int k = 0; k < moves.count(); k++) {
                         int i = moves.candidate(k);
-                        assertTrue(!seen[i]);
-                        seen[i] = true;
+                        int from = moves.from(k);
+                        int to = moves.to(k);
+                        assertTrue(!moved[i]);
+                        assertEquals(traj[i], moves.trajectory(k));
                         assertTrue(kv[i] / 1e9 <= tool[i]);
-                        assertEquals(inst[i], moves.from(k));
-                        assertTrue(moves.gain(k) > 0);
+                        assertEquals(inst[i], from);
+                        double most = Arrays.stream(replay).max().orElseThrow();
+                        double least = Arrays.stream(replay).min().orElseThrow();
+                        assertEquals(most, replay[from], "move " + k + " leaves the most loaded instance");
+                        assertEquals(least, replay[to], "move " + k + " goes to the least loaded instance");
+                        assertTrue(to != from);
+                        double gain = migrationGain(replay, spt, from, to, tok[i]);
+                        assertEquals(gain, moves.gain(k), 1e-9 * (1 + replay[from]));
+                        assertTrue(gain > 0);
+                        moved[i] = true;
+                        for (int o = 0; o < c; o++) {
+                            if (!moved[o] && inst[o] == from && kv[o] / 1e9 <= tool[o] && tok[o] > 0) {
+                                assertTrue(migrationGain(replay, spt, from, to, tok[o]) <= gain, "move " + k + " is the best");
+                            }
+                        }
+                        replay[from] -= tok[i] * spt[from];
+                        replay[to] += tok[i] * spt[to];
+                    }
+                    double replayMax = 0;
+                    for (int j = 0; j < m; j++) {
+                        assertEquals(replay[j], moves.loadAfter(j), 1e-9 * (1 + Math.abs(replay[j])), "instance " + j);
+                        replayMax = Math.max(replayMax, replay[j]);
+                    }
+                    assertEquals(replayMax, moves.maxLoadAfter(), 1e-9 * (1 + replayMax));
+                    assertTrue(replayMax <= before + 1e-9 * (1 + before), replayMax + " > " + before);
+                    if (moves.count() < maxMoves) {
+                        // Stopped early: no eligible candidate on the most loaded instance helps.
+                        int src = 0;
+                        int dst = 0;
+                        for (int j = 1; j < m; j++) {
+                            src = replay[j] > replay[src] ? j : src;
+                            dst = replay[j] < replay[dst] ? j : dst;
+                        }
+                        for (int o = 0; o < c; o++) {
+                            if (src != dst && !moved[o] && inst[o] == src && kv[o] / 1e9 <= tool[o] && tok[o] > 0) {
+                                assertTrue(migrationGain(replay, spt, src, dst, tok[o]) <= 1e-9,
+                                        "stopped while candidate " + o + " helps");
+                            }
+                        }
                     }
                 });
+    }
+
+    /** How much moving {@code tokens} from {@code src} to {@code dst} lowers the pair's larger load. */
+    private static double migrationGain(double[] load, double[] spt, int src, int dst, double tokens) {
+        return load[src] - Math.max(load[src] - tokens * spt[src], load[dst] + tokens * spt[dst]);
     }
 
     @Test
@@ -295,29 +357,131 @@ class RolloutPlanningProperties {
                 });
     }
 
+    /**
+     * The predictor's class comment, recomputed from the raw history: remaining steps are the
+     * mean residual {@code E[S - s | S > s]} over the group's last {@code window} completions
+     * that outlasted {@code s} steps, blended with weight {@code c / (c + 2)} ({@code c} such
+     * siblings) with the global histogram's; tokens per step are {@code (s * own + 3 * prior) /
+     * (s + 3)}, the prior being the group's rate blended with the global one (weight {@code h /
+     * (h + 2)} on the group's {@code h} completions, as for the steps); remaining tokens are their
+     * product. With no completion that outlasted {@code s} steps (in particular no history at all)
+     * the trajectory is taken as half done: {@code max(1, s)} steps to go; with no history at all
+     * the rate is its own.
+     */
+    private static final class PredictorModel {
+        private final int window;
+        private final java.util.List<java.util.List<long[]>> groups = new java.util.ArrayList<>();
+        private final LogHistogram globalSteps = new LogHistogram();
+        private long globalTokens;
+        private long globalStepSum;
+
+        PredictorModel(int groups, int window) {
+            this.window = window;
+            for (int g = 0; g < groups; g++) {
+                this.groups.add(new java.util.ArrayList<>());
+            }
+        }
+
+        void record(int group, long tokens, int steps) {
+            groups.get(group).add(new long[] {tokens, steps});
+            globalSteps.record(steps);
+            globalTokens += tokens;
+            globalStepSum += steps;
+        }
+
+        /** {remaining steps, remaining tokens} after {@code s} steps and {@code x} tokens. */
+        double[] predict(int group, int s, long x) {
+            java.util.List<long[]> all = groups.get(group);
+            java.util.List<long[]> siblings = all.subList(Math.max(0, all.size() - window), all.size());
+            int survivors = 0;
+            double residual = 0;
+            long groupTokens = 0;
+            long groupSteps = 0;
+            for (long[] h : siblings) {
+                groupTokens += h[0];
+                groupSteps += h[1];
+                if (h[1] > s) {
+                    survivors++;
+                    residual += h[1] - s;
+                }
+            }
+            double global = globalSteps.meanResidual(s);
+            double steps;
+            if (survivors > 0) {
+                double own = residual / survivors;
+                double w = survivors / (survivors + 2.0);
+                steps = Double.isNaN(global) ? own : w * own + (1 - w) * global;
+            } else if (!Double.isNaN(global)) {
+                steps = global;
+            } else {
+                steps = Math.max(1, s);
+            }
+            double prior = globalStepSum == 0 ? Double.NaN : (double) globalTokens / globalStepSum;
+            if (!siblings.isEmpty()) {
+                double w = siblings.size() / (siblings.size() + 2.0);
+                prior = w * groupTokens / groupSteps + (1 - w) * prior;
+            }
+            double own = s == 0 ? 0.0 : (double) x / s;
+            double rate = Double.isNaN(prior) ? own : (s * own + 3 * prior) / (s + 3);
+            return new double[] {steps, steps * rate};
+        }
+    }
+
+    private static void assertPredicts(PredictorModel model, RuntimePredictor p, int trajectory, int group, String when) {
+        int s = p.stepsDone(trajectory);
+        long x = p.tokensDone(trajectory);
+        double[] expected = model.predict(group, s, x);
+        String what = when + ", after " + s + " steps and " + x + " tokens";
+        assertEquals(expected[0], p.predictedRemainingSteps(trajectory), 1e-9 * (1 + expected[0]), what);
+        assertEquals(expected[1], p.predictedRemainingTokens(trajectory), 1e-9 * (1 + expected[1]), what);
+        assertEquals(x + expected[1], p.predictedTotalTokens(trajectory), 1e-9 * (1 + x + expected[1]), what);
+    }
+
     @Test
-    void predictionsStayFiniteAndConsistent() {
+    void predictionsFollowTheDocumentedBlendOfHistory() {
         qt().withExamples(1000).forAll(integers().between(0, 40), integers().between(1, 60), longs().all())
                 .checkAssert((history, stepsRun, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
                     RuntimePredictor p = new RuntimePredictor(4, 8, 4, 16);
+                    PredictorModel model = new PredictorModel(4, 8);
+                    // Mostly short histories, so the trajectory runs past some siblings and all of them.
+                    int longest = r.nextBoolean() ? 15 : 300;
                     for (int i = 0; i < history; i++) {
-                        p.recordCompleted(r.nextInt(4), r.nextInt(100_000), 1 + r.nextInt(300));
+                        int g = r.nextInt(4);
+                        long tokens = r.nextInt(100_000);
+                        int steps = 1 + r.nextInt(longest);
+                        p.recordCompleted(g, tokens, steps);
+                        model.record(g, tokens, steps);
                     }
-                    p.start(0, r.nextInt(4));
-                    long done = 0;
+                    int group = r.nextInt(4);
+                    p.start(0, group);
+                    assertPredicts(model, p, 0, group, "at the start");
+                    int late = r.nextInt(stepsRun);
                     for (int s = 0; s < stepsRun; s++) {
-                        int tokens = r.nextInt(2000);
-                        p.observeStep(0, tokens);
-                        done += tokens;
+                        p.observeStep(0, r.nextInt(2000));
                         double rem = p.predictedRemainingTokens(0);
                         assertTrue(rem >= 0 && !Double.isInfinite(rem) && !Double.isNaN(rem));
-                        assertTrue(p.predictedRemainingSteps(0) >= 0);
-                        assertEquals(done + rem, p.predictedTotalTokens(0), 1e-6 * (1 + done + rem));
+                        assertPredicts(model, p, 0, group, "step " + s);
+                        if (s == late) {
+                            // A sibling completing now moves the next refresh as the model says.
+                            long tokens = r.nextInt(100_000);
+                            int steps = 1 + r.nextInt(longest);
+                            p.recordCompleted(group, tokens, steps);
+                            model.record(group, tokens, steps);
+                            double refreshed = p.refresh(0);
+                            assertEquals(refreshed, p.predictedTotalTokens(0));
+                            assertPredicts(model, p, 0, group, "refreshed after a sibling of " + steps + " steps");
+                        }
                     }
+                    int steps = p.stepsDone(0);
+                    long tokens = p.tokensDone(0);
                     p.complete(0);
+                    model.record(group, tokens, steps);
                     assertEquals(0.0, p.predictedRemainingTokens(0));
-                    assertEquals(history + 1, p.historyCount());
+                    assertEquals(history + 2, p.historyCount());
+                    // The completed trajectory is now history for the next one of its group.
+                    p.start(1, group);
+                    assertPredicts(model, p, 1, group, "a new trajectory after the first completed");
                 });
     }
 
