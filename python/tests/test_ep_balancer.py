@@ -1,6 +1,9 @@
 """keel.EpBalancer driven by a real MoE layer (python/examples/moe_host_loop.py): the five
 checks of issue #14."""
 
+import importlib
+import os
+
 import jpype
 import numpy as np
 import pytest
@@ -176,8 +179,19 @@ def test_ten_thousand_steps_from_python_allocate_nothing_on_the_java_side():
     assert allocated == 0, f"every window of 10,000 steps allocated on the Java side: {windows} bytes"
 
 
+def import_or_skip(module, reason):
+    """pytest.importorskip, except that a missing module fails the test when KEEL_PYTHON_REQUIRED
+    is set (to anything non-empty, as python/run-tests and .ci/run read it)."""
+    if os.environ.get("KEEL_PYTHON_REQUIRED"):
+        try:
+            return importlib.import_module(module)
+        except ImportError as e:
+            pytest.fail(f"KEEL_PYTHON_REQUIRED is set but {module} does not import: {e}")
+    return pytest.importorskip(module, reason=reason)
+
+
 def test_the_torch_layer_under_keels_plan_equals_its_reference():
-    pytest.importorskip("torch", reason="python3-torch is optional")
+    import_or_skip("torch", reason="python3-torch is optional (apt-get install python3-torch)")
     import moe_host_loop_torch
     records = moe_host_loop_torch.run(steps=12, seed=4)
     assert all(r["computed_once"] and r["quotas_match"] and r["bitwise_equal"] for r in records)

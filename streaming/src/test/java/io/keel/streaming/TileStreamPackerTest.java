@@ -1,6 +1,9 @@
 package io.keel.streaming;
 
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import io.keel.core.testing.AllocationProbe;
@@ -27,11 +30,14 @@ class TileStreamPackerTest {
     /** A layer: expert e lives on rank e / PER_RANK; replicas take free slots of other ranks. */
     static final class Layer {
         final RelayRequest request = new RelayRequest(RANKS * SLOTS);
+        /** The transfers {@link #request} holds, as {@link #transfer} tuples. */
+        final List<List<Long>> requested = new ArrayList<>();
         long state;
 
         void fill(SplittableRandom rnd, long stateBytes) {
             state = stateBytes;
             request.clear().stateBytes(stateBytes).chunkBytes((long) TILE * TILES_PER_CHUNK);
+            requested.clear();
             int[] used = new int[RANKS];
             for (int e = 0; e < RANKS * PER_RANK; e++) {
                 if (rnd.nextInt(3) == 0) {
@@ -43,12 +49,47 @@ class TileStreamPackerTest {
                 for (int i = 0; i < RANKS && k > 0; i++) {
                     int to = (first + i) % RANKS;
                     if (to != home && used[to] < SLOTS) {
-                        request.add(e, home, to, (e % PER_RANK) * stateBytes, (PER_RANK + used[to]++) * stateBytes);
+                        long from = (e % PER_RANK) * stateBytes;
+                        long at = (PER_RANK + used[to]++) * stateBytes;
+                        request.add(e, home, to, from, at);
+                        requested.add(transfer(e, home, from, to, at, stateBytes));
                         k--;
                     }
                 }
             }
         }
+    }
+
+    /** One requested or delivered transfer: (expert, source, sourceOffset, target, targetOffset, bytes). */
+    static List<Long> transfer(long expert, long source, long sourceOffset, long target, long targetOffset,
+                               long bytes) {
+        return List.of(expert, source, sourceOffset, target, targetOffset, bytes);
+    }
+
+    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
+        for (int i = 0; i < a.size(); i++) {
+            int c = Long.compare(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    };
+
+    /**
+     * What the plan delivers, one tuple per target, sorted: whichever target forwards it (chunk by
+     * chunk), a target ends up with its tree's state as it lies at the source's offset.
+     */
+    private static List<List<Long>> delivered(RelayPlan plan) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int t = 0; t < plan.treeCount(); t++) {
+            for (int j = 0; j < plan.targetCount(t); j++) {
+                out.add(transfer(plan.expert(t), plan.source(t), plan.sourceOffset(t), plan.target(t, j),
+                        plan.targetOffset(t, j), plan.stateBytes()));
+            }
+        }
+        out.sort(TUPLES);
+        return out;
     }
 
     private static byte[][] buffers(long state, SplittableRandom rnd, BitSet[] landed) {
@@ -63,8 +104,16 @@ class TileStreamPackerTest {
         return b;
     }
 
-    private static void roundTrip(RelayPlan plan, TileStream stream, long state, SplittableRandom rnd, int workers,
-                                  boolean channels) {
+    /**
+     * Checks the plan and its table against {@code requested} (the request's transfers): the plan
+     * delivers exactly those, and executing the table leaves in every requested target region the
+     * bytes at the requested source offset and touches nothing else.
+     */
+    private static void roundTrip(RelayPlan plan, List<List<Long>> requested, TileStream stream, long state,
+                                  SplittableRandom rnd, int workers, boolean channels) {
+        List<List<Long>> wanted = new ArrayList<>(requested);
+        wanted.sort(TUPLES);
+        assertEquals(wanted, delivered(plan), "delivered transfers vs the request");
         TileTableReader reader = new TileTableReader(stream.segment());
         reader.checkStructure();
         assertEquals(stream.taskCount(), reader.tasks);
@@ -79,15 +128,22 @@ class TileStreamPackerTest {
             before[r] = b[r].clone();
         }
         reader.execute(b, landed, workers, channels, rnd);
-        for (int t = 0; t < plan.treeCount(); t++) {
-            int src = plan.source(t);
-            for (int j = 0; j < plan.targetCount(t); j++) {
-                TileTableReader.assertRegion(before[src], plan.sourceOffset(t), b[plan.target(t, j)],
-                        plan.targetOffset(t, j), state, "expert " + plan.expert(t) + " on rank " + plan.target(t, j));
-            }
+        BitSet[] written = new BitSet[RANKS];
+        for (int r = 0; r < RANKS; r++) {
+            written[r] = new BitSet();
+        }
+        for (List<Long> x : wanted) {
+            int to = Math.toIntExact(x.get(3));
+            long at = x.get(4);
+            TileTableReader.assertRegion(before[Math.toIntExact(x.get(1))], x.get(2), b[to], at, state,
+                    "expert " + x.get(0) + " on rank " + to);
+            written[to].set(Math.toIntExact(at), Math.toIntExact(at + state));
         }
         for (int r = 0; r < RANKS; r++) {
             TileTableReader.assertRegion(before[r], 0, b[r], 0, PER_RANK * state, "masters of rank " + r + " untouched");
+            for (int i = written[r].nextClearBit(0); i < b[r].length; i = written[r].nextClearBit(i + 1)) {
+                assertEquals(before[r][i], b[r][i], "rank " + r + " byte " + i + " written outside every request");
+            }
         }
     }
 
@@ -105,7 +161,7 @@ class TileStreamPackerTest {
                 RelayPlan plan = planner.plan(layer.request, policy);
                 int channels = 1 + rnd.nextInt(8);
                 TileStream stream = packer.pack(plan, channels);
-                roundTrip(plan, stream, state, rnd, 1 + rnd.nextInt(6), round % 2 == 0);
+                roundTrip(plan, layer.requested, stream, state, rnd, 1 + rnd.nextInt(6), round % 2 == 0);
             }
         }
     }
@@ -149,8 +205,11 @@ class TileStreamPackerTest {
         // sends one copy), so forwarders at every hop wait on their parent and signal their child.
         long state = 40L * TILE * TILES_PER_CHUNK;
         RelayRequest q = new RelayRequest(16).stateBytes(state).chunkBytes((long) TILE * TILES_PER_CHUNK);
+        List<List<Long>> requested = new ArrayList<>();
         for (int t = 1; t <= 9; t++) {
-            q.add(0, 0, t, 0, PER_RANK * state);
+            // From rank 0's second master slot: a forwarder must pass on those bytes, not slot 0's.
+            q.add(0, 0, t, state, PER_RANK * state);
+            requested.add(transfer(0, 0, state, t, PER_RANK * state, state));
         }
         RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 4, 16).plan(q, RelayPolicy.BALANCED_TREES);
         assertTrue(plan.depth() > 2, "depth " + plan.depth());
@@ -174,7 +233,8 @@ class TileStreamPackerTest {
             assertEquals(plan.depth(), deepest);
             SplittableRandom rnd = new SplittableRandom(9);
             for (int i = 0; i < 10; i++) {
-                roundTrip(plan, packer.pack(plan, 1 + rnd.nextInt(4)), state, rnd, 1 + rnd.nextInt(6), i % 2 == 0);
+                roundTrip(plan, requested, packer.pack(plan, 1 + rnd.nextInt(4)), state, rnd, 1 + rnd.nextInt(6),
+                        i % 2 == 0);
             }
         }
     }

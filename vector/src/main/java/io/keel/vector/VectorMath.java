@@ -240,9 +240,12 @@ public final class VectorMath {
             java.util.Arrays.fill(dst, dstOff, dstOff + dim, (byte) 0);
             return 0f;
         }
-        final double k = QMAX / (double) maxAbs;
+        // x * 127 is exact in double (24 + 7 bits), so one division rounds the quotient once and an
+        // exact half stays exact for rint to send to even. Multiplying by a rounded 127 / maxAbs
+        // instead lands a hair off such halves (11.5 of maxAbs 23 gave 63, not 64).
+        final double m = maxAbs;
         for (int i = 0; i < dim; i++) {
-            dst[dstOff + i] = (byte) Math.rint(src[srcOff + i] * k);
+            dst[dstOff + i] = (byte) Math.rint(src[srcOff + i] * (double) QMAX / m);
         }
         return scale;
     }

@@ -92,6 +92,9 @@ class VectorMathTest {
         byte[] h = new byte[3];
         VectorMath.quantize(new float[] {127f, 0.5f, 1.5f}, 0, h, 0, 3);
         assertArrayEquals(new byte[] {127, 0, 2}, h);
+        // Exact halves whose 127 / maxAbs is inexact in double: 11.5 * 127 / 23 = 63.5 -> 64.
+        VectorMath.quantize(new float[] {23f, 11.5f, -11.5f}, 0, h, 0, 3);
+        assertArrayEquals(new byte[] {127, 64, -64}, h);
     }
 
     @Test

@@ -17,13 +17,16 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@link EplbPlanner} against DeepSeek's own {@code eplb.py}, run by Debian's {@code python3-torch}
  * (CPU) from {@code keel.data/eplb-reference}: torch's sort order on tie-heavy keys, then
  * {@code phy2log} and {@code logcnt} on random integer loads (1-3 layers, 6-64 experts, 2-32 GPUs;
  * uniform, Zipf, tie-heavy and zero-heavy), which must be identical. Skipped with one line when
- * {@code -Dkeel.data} is unset or {@code /usr/bin/python3} cannot import torch.
+ * {@code -Dkeel.data} (and {@code KEEL_DATA}) is unset or {@code /usr/bin/python3} cannot import
+ * torch; a missing torch fails it instead when the environment variable {@code KEEL_PYTHON_REQUIRED}
+ * is set (CI sets it, as for python/run-tests).
  */
 class EplbTorchCrossCheckTest {
     private static final int SORT_CASES = 1000;
@@ -154,11 +157,19 @@ class EplbTorchCrossCheckTest {
         return b.toString();
     }
 
-    /** Runs the oracle over the lines; skips the test when the data or torch is missing. */
+    /**
+     * Runs the oracle over the lines; skips the test when the data or torch is missing, except that
+     * a missing torch fails it when {@code KEEL_PYTHON_REQUIRED} is set (as {@code .ci/run} sets it).
+     */
     static List<String> runOracle(List<String> lines) throws IOException, InterruptedException {
         Path reference = KeelData.require("eplb-reference");
         Path python = Path.of("/usr/bin/python3");
-        Assumptions.assumeTrue(Files.isExecutable(python) && torchImports(python),
+        boolean torch = Files.isExecutable(python) && torchImports(python);
+        if (!torch && pythonRequired(System.getenv("KEEL_PYTHON_REQUIRED"))) {
+            fail("KEEL_PYTHON_REQUIRED is set but " + python + " cannot import torch: the eplb.py cross-check"
+                    + " cannot run (apt-get install python3-torch)");
+        }
+        Assumptions.assumeTrue(torch,
                 "python3-torch is not installed: skipping the eplb.py cross-check (apt-get install python3-torch)");
         Path driver = Files.createTempFile("keel-eplb-oracle", ".py");
         Path input = Files.createTempFile("keel-eplb-cases", ".txt");
@@ -185,6 +196,11 @@ class EplbTorchCrossCheckTest {
             Files.deleteIfExists(driver);
             Files.deleteIfExists(input);
         }
+    }
+
+    /** Whether {@code KEEL_PYTHON_REQUIRED} is set, as python/run-tests reads it: to anything non-empty. */
+    static boolean pythonRequired(String value) {
+        return value != null && !value.isEmpty();
     }
 
     private static boolean torchImports(Path python) throws IOException, InterruptedException {

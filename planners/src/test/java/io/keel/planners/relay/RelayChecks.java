@@ -1,9 +1,13 @@
 package io.keel.planners.relay;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** Invariants every relay plan keeps, and a random layer generator. */
 final class RelayChecks {
@@ -27,10 +31,13 @@ final class RelayChecks {
             k = Math.min(k, domain - 1);
             int first = rnd.nextInt(domain);
             int added = 0;
+            long s = q.stateBytes();
             for (int i = 0; i < domain && added < k; i++) {
                 int to = base + (first + i) % domain;
                 if (to != home) {
-                    q.add(e, home, to);
+                    // Offsets from the ids (no draws): every expert its own source slot, every copy
+                    // its own target slot, so a plan that mixed them up would deliver elsewhere.
+                    q.add(e, home, to, (long) e * s, (long) (experts + e) * s);
                     added++;
                 }
             }
@@ -72,7 +79,77 @@ final class RelayChecks {
         }
     }
 
-    static void check(RelayPlan plan) {
+    /**
+     * What the plan delivers, as one sorted list of (expert, source, source offset, target, target
+     * offset, bytes) per target: every target of a tree receives the tree expert's whole state as
+     * it lies at the source's offset (a forwarder passes on what it received, chunk by chunk, so
+     * what lands is still the source's bytes), whoever its parent is.
+     */
+    static List<List<Long>> delivered(RelayPlan plan) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int t = 0; t < plan.treeCount(); t++) {
+            for (int j = 0; j < plan.targetCount(t); j++) {
+                out.add(List.of((long) plan.expert(t), (long) plan.source(t), plan.sourceOffset(t),
+                        (long) plan.target(t, j), plan.targetOffset(t, j), plan.stateBytes()));
+            }
+        }
+        out.sort(TUPLES);
+        return out;
+    }
+
+    /** The same tuples as {@link #delivered}, read from the request. */
+    static List<List<Long>> requested(RelayRequest q) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int i = 0; i < q.size(); i++) {
+            out.add(List.of((long) q.expert[i], (long) q.from[i], q.sourceOffset[i], (long) q.to[i],
+                    q.targetOffset[i], q.stateBytes()));
+        }
+        out.sort(TUPLES);
+        return out;
+    }
+
+    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
+        for (int i = 0; i < a.size(); i++) {
+            int c = Long.compare(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    };
+
+    /**
+     * The plan's invariants, and that it delivers exactly what {@code request} asked for: the
+     * multiset of (expert, source, source offset, target, target offset, bytes) over its targets
+     * equals the request's, with the request's state and chunk sizes.
+     */
+    static void check(RelayPlan plan, RelayRequest request) {
+        assertEquals(request.stateBytes(), plan.stateBytes(), "state bytes");
+        assertEquals(request.chunkBytes(), plan.chunkBytes(), "chunk bytes");
+        sameTransfers(requested(request), delivered(plan));
+        check(plan);
+    }
+
+    /** Fails naming a few of the tuples only one side has (multisets: sorted lists compared). */
+    static void sameTransfers(List<List<Long>> wanted, List<List<Long>> got) {
+        if (wanted.equals(got)) {
+            return;
+        }
+        List<List<Long>> missing = new ArrayList<>(wanted);
+        List<List<Long>> extra = new ArrayList<>();
+        for (List<Long> g : got) {
+            if (!missing.remove(g)) {
+                extra.add(g);
+            }
+        }
+        fail("delivered (expert, source, sourceOffset, target, targetOffset, bytes) differ from the request: "
+                + wanted.size() + " requested, " + got.size() + " delivered; not delivered "
+                + missing.subList(0, Math.min(5, missing.size())) + (missing.size() > 5 ? "..." : "")
+                + "; delivered but not requested " + extra.subList(0, Math.min(5, extra.size()))
+                + (extra.size() > 5 ? "..." : ""));
+    }
+
+    private static void check(RelayPlan plan) {
         int ranks = plan.ranks();
         long s = plan.stateBytes();
         long[] out = new long[ranks];

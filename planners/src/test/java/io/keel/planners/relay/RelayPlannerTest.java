@@ -29,7 +29,8 @@ class RelayPlannerTest {
     @Test
     void directSendsEveryCopyFromTheSource() {
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
-        RelayPlan plan = p.plan(fan(9), RelayPolicy.DIRECT);
+        RelayRequest nine = fan(9);
+        RelayPlan plan = p.plan(nine, RelayPolicy.DIRECT);
         assertEquals(1, plan.treeCount());
         assertEquals(9, plan.stageOneCount(0));
         assertEquals(0, plan.relayCount(0));
@@ -38,20 +39,21 @@ class RelayPlannerTest {
         assertEquals(1.0, plan.lowerBoundUnits(), 1e-9);
         // Nine targets in a depth-2 tree: the source feeds c, some relay ceil((9 - c) / c): 3 at best.
         assertEquals(3.0, plan.depthTwoBoundUnits(), 1e-9);
-        RelayChecks.check(plan);
+        RelayChecks.check(plan, nine);
     }
 
     @Test
     void ultraepUsesSqrtRelaysAndSpreadsLeaves() {
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
-        RelayPlan plan = p.plan(fan(9), RelayPolicy.ULTRAEP_SQRT);
+        RelayRequest nine = fan(9);
+        RelayPlan plan = p.plan(nine, RelayPolicy.ULTRAEP_SQRT);
         assertEquals(3, plan.relayCount(0));
         assertEquals(3, plan.stageOneCount(0));
         for (int j = 0; j < 3; j++) {
             assertEquals(2, plan.childCount(0, j));
         }
         assertEquals(3 * S, plan.egressBytes(0));
-        RelayChecks.check(plan);
+        RelayChecks.check(plan, nine);
         // Pipelined: max(3, 2) links of 3 and 2 states plus one chunk's fill.
         double f = (double) RelayRequest.DEFAULT_CHUNK_BYTES / S;
         assertEquals(3 + 2 * f, plan.makespanUnits(), 1e-9);
@@ -74,8 +76,9 @@ class RelayPlannerTest {
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
         RelayPlan two = p.plan(fan(9), RelayPolicy.BALANCED_DEPTH_TWO);
         assertTrue(two.makespanUnits() >= 3.0);
-        RelayPlan plan = p.plan(fan(9), RelayPolicy.BALANCED_TREES);
-        RelayChecks.check(plan);
+        RelayRequest nine = fan(9);
+        RelayPlan plan = p.plan(nine, RelayPolicy.BALANCED_TREES);
+        RelayChecks.check(plan, nine);
         double f = (double) RelayRequest.DEFAULT_CHUNK_BYTES / S;
         assertEquals(9, plan.depth(0));
         assertEquals(1 + 8 * f, plan.makespanUnits(), 1e-9);
@@ -90,7 +93,7 @@ class RelayPlannerTest {
             q.add(1, 0, t, S, t * S);
         }
         plan = p.plan(q, RelayPolicy.BALANCED_TREES);
-        RelayChecks.check(plan);
+        RelayChecks.check(plan, q);
         assertEquals(2 * S, plan.egressBytes(0));
         assertTrue(plan.makespanUnits() < 2.1, "makespan " + plan.makespanUnits());
     }
@@ -106,7 +109,7 @@ class RelayPlannerTest {
         q.add(1, 1, 10).add(2, 1, 11).add(3, 1, 12);
         RelayPlanner p = RelayPlanner.uniform(16, B, 8, 64);
         RelayPlan plan = p.plan(q, RelayPolicy.BALANCED_TREES);
-        RelayChecks.check(plan);
+        RelayChecks.check(plan, q);
         for (int j = 0; j < plan.targetCount(0); j++) {
             if (plan.childCount(0, j) > 0) {
                 assertNotEquals(1, plan.target(0, j), "rank 1 forwards expert 0's state");
@@ -126,7 +129,7 @@ class RelayPlannerTest {
         for (int round = 0; round < 200; round++) {
             RelayChecks.randomLayer(rnd, q, 32, 64, 8);
             RelayPlan plan = p.plan(q, policy);
-            RelayChecks.check(plan);
+            RelayChecks.check(plan, q);
             if (policy == RelayPolicy.BALANCED_TREES || policy == RelayPolicy.BALANCED_DEPTH_TWO) {
                 double keel = plan.makespanSeconds();
                 double direct = p.plan(q, RelayPolicy.DIRECT).makespanSeconds();

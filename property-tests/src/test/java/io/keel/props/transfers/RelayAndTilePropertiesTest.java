@@ -2,7 +2,9 @@ package io.keel.props.transfers;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -44,6 +46,8 @@ class RelayAndTilePropertiesTest {
     private final RelayPlanner twin = RelayPlanner.uniform(RANKS, 50e9, EXPERTS, MAX_TRANSFERS);
     private final RelayRequest request = new RelayRequest(MAX_TRANSFERS);
     private final TileStreamPacker packer = new TileStreamPacker(RANKS, EXPERTS, MAX_TRANSFERS, 5, 7, TILE, TILES_PER_CHUNK);
+    /** What {@link #fill} asked for: (expert, source, sourceOffset, target, targetOffset, bytes), sorted. */
+    private final List<List<Long>> requested = new ArrayList<>();
 
     /**
      * One int per expert slot: low bits pick whether it is replicated and how many targets, the
@@ -55,6 +59,7 @@ class RelayAndTilePropertiesTest {
 
     private void fill(List<Integer> genes, int stateBytes) {
         request.clear().stateBytes(stateBytes).chunkBytes((long) TILE * TILES_PER_CHUNK);
+        requested.clear();
         int[] used = new int[RANKS];
         for (int e = 0; e < genes.size(); e++) {
             int g = genes.get(e);
@@ -65,11 +70,42 @@ class RelayAndTilePropertiesTest {
             for (int i = 0; i < DOMAIN && k > 0; i++) {
                 int to = base + (first + i) % DOMAIN;
                 if (to != home && used[to] < 4) {
-                    request.add(e, home, to, (e % 2) * (long) stateBytes, (2 + used[to]++) * (long) stateBytes);
+                    long from = (e % 2) * (long) stateBytes;
+                    long at = (2 + used[to]++) * (long) stateBytes;
+                    request.add(e, home, to, from, at);
+                    requested.add(List.of((long) e, (long) home, from, (long) to, at, (long) stateBytes));
                     k--;
                 }
             }
         }
+        requested.sort(TUPLES);
+    }
+
+    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
+        for (int i = 0; i < a.size(); i++) {
+            int c = Long.compare(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    };
+
+    /**
+     * What the plan delivers, one (expert, source, sourceOffset, target, targetOffset, bytes) per
+     * target, sorted: whichever target forwards it (chunk by chunk), a target ends up with its
+     * tree's state as it lies at the source's offset.
+     */
+    private static List<List<Long>> delivered(RelayPlan plan) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int t = 0; t < plan.treeCount(); t++) {
+            for (int j = 0; j < plan.targetCount(t); j++) {
+                out.add(List.of((long) plan.expert(t), (long) plan.source(t), plan.sourceOffset(t),
+                        (long) plan.target(t, j), plan.targetOffset(t, j), plan.stateBytes()));
+            }
+        }
+        out.sort(TUPLES);
+        return out;
     }
 
     @Test
@@ -106,6 +142,8 @@ class RelayAndTilePropertiesTest {
                 transfers += plan.targetCount(t);
             }
             assertEquals(request.size(), transfers);
+            // The plan against the request, not against itself: every requested transfer, no other.
+            assertEquals(requested, delivered(plan), "delivered transfers vs the request");
             for (int r = 0; r < RANKS; r++) {
                 assertEquals(out[r], plan.egressBytes(r));
                 assertEquals(in[r], plan.ingressBytes(r));
@@ -220,13 +258,24 @@ class RelayAndTilePropertiesTest {
                 before[r] = buffers[r].clone();
             }
             TableRun.execute(stream.segment(), buffers, landed, lanes, channels, rnd);
-            for (int t = 0; t < plan.treeCount(); t++) {
-                int from = (int) plan.sourceOffset(t);
-                for (int j = 0; j < plan.targetCount(t); j++) {
-                    int at = (int) plan.targetOffset(t, j);
-                    assertArrayEquals(Arrays.copyOfRange(before[plan.source(t)], from, from + s),
-                            Arrays.copyOfRange(buffers[plan.target(t, j)], at, at + s),
-                            "expert " + plan.expert(t) + " on rank " + plan.target(t, j) + " at hop " + plan.hops(t, j));
+            // Checked against the request, not the plan: every requested target region holds the
+            // bytes at the requested source offset, and every other byte is as it was.
+            BitSet[] written = new BitSet[RANKS];
+            for (int r = 0; r < RANKS; r++) {
+                written[r] = new BitSet();
+            }
+            for (List<Long> x : requested) {
+                int from = Math.toIntExact(x.get(2));
+                int to = Math.toIntExact(x.get(3));
+                int at = Math.toIntExact(x.get(4));
+                assertArrayEquals(Arrays.copyOfRange(before[Math.toIntExact(x.get(1))], from, from + s),
+                        Arrays.copyOfRange(buffers[to], at, at + s), "expert " + x.get(0) + " on rank " + to);
+                written[to].set(at, at + s);
+            }
+            for (int r = 0; r < RANKS; r++) {
+                for (int i = written[r].nextClearBit(0); i < buffers[r].length; i = written[r].nextClearBit(i + 1)) {
+                    assertEquals(before[r][i], buffers[r][i],
+                            "rank " + r + " byte " + i + " written outside every request");
                 }
             }
         });

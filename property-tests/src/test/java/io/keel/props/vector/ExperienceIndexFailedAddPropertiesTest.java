@@ -67,7 +67,7 @@ class ExperienceIndexFailedAddPropertiesTest {
                 assertEquals(add(clean, step, parent, v, 0, terms, counts, n), add(tried, step, parent, v, 0, terms, counts, n));
             }
         }
-        assertSame(clean, tried, r);
+        assertSame(clean, tried, r, int8);
     }
 
     static int add(ExperienceIndex x, boolean step, int parent, float[] v, int off, int[] terms, int[] counts, int n) {
@@ -144,8 +144,14 @@ class ExperienceIndexFailedAddPropertiesTest {
         return c;
     }
 
-    /** Same sizes, parents, and bit-identical answers to random queries over every level and mode. */
-    static void assertSame(ExperienceIndex clean, ExperienceIndex tried, SplittableRandom r) {
+    /**
+     * Same sizes, parents, and bit-identical answers to random queries over every level and mode:
+     * float32 always, and int8 too when the indexes keep int8 codes, so codes and scales a failed
+     * add left behind would show. k runs from 1 to 6, so the int8 stage's 2k x
+     * {@value ExperienceIndex#INT8_OVERSAMPLE} candidates are often fewer than the entries and the
+     * candidate scores (codes times scales) decide which entries are rescored.
+     */
+    static void assertSame(ExperienceIndex clean, ExperienceIndex tried, SplittableRandom r, boolean int8) {
         assertEquals(clean.workflowCount(), tried.workflowCount());
         assertEquals(clean.stepCount(), tried.stepCount());
         for (int s = 0; s < clean.stepCount(); s++) {
@@ -155,21 +161,27 @@ class ExperienceIndexFailedAddPropertiesTest {
             int n = 1 + r.nextInt(4);
             int[] t = terms(r, n);
             int[] c = counts(r, n);
-            ExperienceQuery q = new ExperienceQuery().embedding(embedding(r), 0).lexical(t, c, n)
-                    .int8(false);
-            sameHits(clean.searchWorkflows(q, 6), tried.searchWorkflows(q, 6));
-            sameHits(clean.searchSteps(q, 6), tried.searchSteps(q, 6));
-            sameHits(clean.searchHierarchical(q, 3, 6), tried.searchHierarchical(q, 3, 6));
+            int k = 1 + r.nextInt(6);
+            int workflowK = r.nextInt(k + 1);
+            ExperienceQuery q = new ExperienceQuery().embedding(embedding(r), 0).lexical(t, c, n);
+            for (int mode = 0; mode < (int8 ? 2 : 1); mode++) {
+                q.int8(mode == 1);
+                String what = (mode == 1 ? "int8" : "float32") + " query " + i + " k " + k;
+                sameHits(clean.searchWorkflows(q, k), tried.searchWorkflows(q, k), what + " workflows");
+                sameHits(clean.searchSteps(q, k), tried.searchSteps(q, k), what + " steps");
+                sameHits(clean.searchHierarchical(q, workflowK, k), tried.searchHierarchical(q, workflowK, k),
+                        what + " hierarchical");
+            }
         }
     }
 
-    static void sameHits(ExperienceHits a, ExperienceHits b) {
-        assertEquals(a.size(), b.size());
+    static void sameHits(ExperienceHits a, ExperienceHits b, String what) {
+        assertEquals(a.size(), b.size(), what + " size");
         for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.id(i), b.id(i));
-            assertEquals(Double.doubleToRawLongBits(a.score(i)), Double.doubleToRawLongBits(b.score(i)));
-            assertEquals(Double.doubleToRawLongBits(a.lexical(i)), Double.doubleToRawLongBits(b.lexical(i)));
-            assertEquals(Float.floatToRawIntBits(a.semantic(i)), Float.floatToRawIntBits(b.semantic(i)));
+            assertEquals(a.id(i), b.id(i), what + " id at " + i);
+            assertEquals(Double.doubleToRawLongBits(a.score(i)), Double.doubleToRawLongBits(b.score(i)), what);
+            assertEquals(Double.doubleToRawLongBits(a.lexical(i)), Double.doubleToRawLongBits(b.lexical(i)), what);
+            assertEquals(Float.floatToRawIntBits(a.semantic(i)), Float.floatToRawIntBits(b.semantic(i)), what);
         }
     }
 }

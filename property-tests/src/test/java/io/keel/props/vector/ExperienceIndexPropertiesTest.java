@@ -228,7 +228,8 @@ class ExperienceIndexPropertiesTest {
                 assertSame(Reference.search(ref.steps, qUnit, qs[0], qs[1], wl, ws, lambda, k, eligible), got,
                         what + " hierarchical steps");
                 // With every entry a candidate, the int8 path rescored in float32 gives the same answer
-                // whenever 2k * oversample covers the corpus.
+                // whenever 2k * oversample covers the corpus. (A corpus far beyond the candidates, where
+                // the int8 scores select: ExperienceIndexTest.int8CandidatesRecallTheFloat32TopK.)
                 if (2 * k * ExperienceIndex.INT8_OVERSAMPLE >= steps) {
                     assertSame(Reference.search(ref.steps, qUnit, qs[0], qs[1], wl, ws, lambda, k, null),
                             index.searchSteps(q.int8(true), k), what + " int8 steps");

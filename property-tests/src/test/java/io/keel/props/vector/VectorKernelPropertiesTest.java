@@ -45,11 +45,37 @@ class VectorKernelPropertiesTest {
         });
     }
 
+    /**
+     * A vector whose codes are exact halves before rounding, where the rounding rule alone decides:
+     * maxAbs {@code m = 127 c 2^e} and elements {@code ±c 2^e (2j + 1) / 2}, so
+     * {@code x * 127 / maxAbs = ±(j + 1/2)}; c is not a power of two, so {@code 127 / maxAbs} is
+     * inexact in double (a kernel that multiplied by it would land a hair off the tie).
+     */
+    static float[] halves(SplittableRandom r, int n) {
+        int c = 3 + 2 * r.nextInt(2000);
+        double unit = c * Math.scalb(1.0, r.nextInt(-30, 30));
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((r.nextBoolean() ? 1 : -1) * unit * (2 * r.nextInt(127) + 1) / 2);
+        }
+        if (n > 0) {
+            v[r.nextInt(n)] = (float) ((r.nextBoolean() ? 1 : -1) * 127 * unit);
+        }
+        return v;
+    }
+
+    /**
+     * Quantization follows its documented rule exactly ({@link VectorMath#quantize}): {@code scale
+     * = maxAbs / 127} in float, {@code q[i] = rint(x[i] * 127 / maxAbs)} in double (half to even),
+     * and a vector too small for a float scale gets scale 0 and zero codes; then every value is
+     * within half a step of its dequantized code. Inputs: random vectors of any magnitude, and
+     * vectors of exact halves where only the rounding rule decides.
+     */
     @Test
-    void quantizationErrorIsWithinHalfAStep() {
+    void quantizationFollowsItsRuleAndErrorIsWithinHalfAStep() {
         qt().withExamples(2000).forAll(longs().all(), integers().between(0, 700)).checkAssert((seed, n) -> {
             SplittableRandom r = new SplittableRandom(seed);
-            float[] x = random(r, n, Math.pow(10, r.nextInt(-4, 5)));
+            float[] x = r.nextInt(3) == 0 ? halves(r, n) : random(r, n, Math.pow(10, r.nextInt(-4, 5)));
             byte[] q = new byte[n];
             float scale = VectorMath.quantize(x, 0, q, 0, n);
             float[] back = new float[n];
@@ -58,7 +84,10 @@ class VectorKernelPropertiesTest {
             for (float v : x) {
                 maxAbs = Math.max(maxAbs, Math.abs(v));
             }
+            assertEquals(maxAbs / VectorMath.QMAX, scale, 0f, "scale = maxAbs / 127, maxAbs " + maxAbs);
             for (int i = 0; i < n; i++) {
+                double rule = scale == 0f ? 0 : Math.rint(x[i] * (double) VectorMath.QMAX / maxAbs);
+                assertEquals(rule, q[i], 0.0, "code " + i + " of x=" + x[i] + ", maxAbs " + maxAbs);
                 assertTrue(q[i] >= -VectorMath.QMAX && q[i] <= VectorMath.QMAX);
                 assertTrue(Math.abs(x[i] - back[i]) <= 0.5 * scale + 1e-6 * maxAbs,
                         "x=" + x[i] + " back=" + back[i] + " scale=" + scale);
