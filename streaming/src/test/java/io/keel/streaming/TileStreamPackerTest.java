@@ -2,7 +2,6 @@ package io.keel.streaming;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -11,6 +10,7 @@ import io.keel.planners.relay.RelayPlan;
 import io.keel.planners.relay.RelayPlanner;
 import io.keel.planners.relay.RelayPolicy;
 import io.keel.planners.relay.RelayRequest;
+import io.keel.planners.testing.RelayTuples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,7 +30,7 @@ class TileStreamPackerTest {
     /** A layer: expert e lives on rank e / PER_RANK; replicas take free slots of other ranks. */
     static final class Layer {
         final RelayRequest request = new RelayRequest(RANKS * SLOTS);
-        /** The transfers {@link #request} holds, as {@link #transfer} tuples. */
+        /** The transfers {@link #request} holds, as {@link RelayTuples#transfer} tuples. */
         final List<List<Long>> requested = new ArrayList<>();
         long state;
 
@@ -52,7 +52,7 @@ class TileStreamPackerTest {
                         long from = (e % PER_RANK) * stateBytes;
                         long at = (PER_RANK + used[to]++) * stateBytes;
                         request.add(e, home, to, from, at);
-                        requested.add(transfer(e, home, from, to, at, stateBytes));
+                        requested.add(RelayTuples.transfer(e, home, from, to, at, stateBytes));
                         k--;
                     }
                 }
@@ -60,37 +60,6 @@ class TileStreamPackerTest {
         }
     }
 
-    /** One requested or delivered transfer: (expert, source, sourceOffset, target, targetOffset, bytes). */
-    static List<Long> transfer(long expert, long source, long sourceOffset, long target, long targetOffset,
-                               long bytes) {
-        return List.of(expert, source, sourceOffset, target, targetOffset, bytes);
-    }
-
-    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
-        for (int i = 0; i < a.size(); i++) {
-            int c = Long.compare(a.get(i), b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return 0;
-    };
-
-    /**
-     * What the plan delivers, one tuple per target, sorted: whichever target forwards it (chunk by
-     * chunk), a target ends up with its tree's state as it lies at the source's offset.
-     */
-    private static List<List<Long>> delivered(RelayPlan plan) {
-        List<List<Long>> out = new ArrayList<>();
-        for (int t = 0; t < plan.treeCount(); t++) {
-            for (int j = 0; j < plan.targetCount(t); j++) {
-                out.add(transfer(plan.expert(t), plan.source(t), plan.sourceOffset(t), plan.target(t, j),
-                        plan.targetOffset(t, j), plan.stateBytes()));
-            }
-        }
-        out.sort(TUPLES);
-        return out;
-    }
 
     private static byte[][] buffers(long state, SplittableRandom rnd, BitSet[] landed) {
         byte[][] b = new byte[RANKS][(int) ((PER_RANK + SLOTS) * state)];
@@ -112,8 +81,8 @@ class TileStreamPackerTest {
     private static void roundTrip(RelayPlan plan, List<List<Long>> requested, TileStream stream, long state,
                                   SplittableRandom rnd, int workers, boolean channels) {
         List<List<Long>> wanted = new ArrayList<>(requested);
-        wanted.sort(TUPLES);
-        assertEquals(wanted, delivered(plan), "delivered transfers vs the request");
+        wanted.sort(RelayTuples.ORDER);
+        assertEquals(wanted, RelayTuples.delivered(plan), "delivered transfers vs the request");
         TileTableReader reader = new TileTableReader(stream.segment());
         reader.checkStructure();
         assertEquals(stream.taskCount(), reader.tasks);
@@ -209,7 +178,7 @@ class TileStreamPackerTest {
         for (int t = 1; t <= 9; t++) {
             // From rank 0's second master slot: a forwarder must pass on those bytes, not slot 0's.
             q.add(0, 0, t, state, PER_RANK * state);
-            requested.add(transfer(0, 0, state, t, PER_RANK * state, state));
+            requested.add(RelayTuples.transfer(0, 0, state, t, PER_RANK * state, state));
         }
         RelayPlan plan = RelayPlanner.uniform(RANKS, 1e9, 4, 16).plan(q, RelayPolicy.BALANCED_TREES);
         assertTrue(plan.depth() > 2, "depth " + plan.depth());

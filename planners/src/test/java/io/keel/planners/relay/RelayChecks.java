@@ -1,9 +1,10 @@
 package io.keel.planners.relay;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+
+import io.keel.planners.testing.RelayTuples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Invariants every relay plan keeps, and a random layer generator. */
 final class RelayChecks {
     private RelayChecks() {
+    }
+
+    /** The request's transfers as {@link RelayTuples}, sorted. */
+    static List<List<Long>> requested(RelayRequest q) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int i = 0; i < q.size(); i++) {
+            out.add(RelayTuples.transfer(q.expert[i], q.from[i], q.sourceOffset[i], q.to[i], q.targetOffset[i],
+                    q.stateBytes()));
+        }
+        out.sort(RelayTuples.ORDER);
+        return out;
     }
 
     /**
@@ -79,44 +91,6 @@ final class RelayChecks {
         }
     }
 
-    /**
-     * What the plan delivers, as one sorted list of (expert, source, source offset, target, target
-     * offset, bytes) per target: every target of a tree receives the tree expert's whole state as
-     * it lies at the source's offset (a forwarder passes on what it received, chunk by chunk, so
-     * what lands is still the source's bytes), whoever its parent is.
-     */
-    static List<List<Long>> delivered(RelayPlan plan) {
-        List<List<Long>> out = new ArrayList<>();
-        for (int t = 0; t < plan.treeCount(); t++) {
-            for (int j = 0; j < plan.targetCount(t); j++) {
-                out.add(List.of((long) plan.expert(t), (long) plan.source(t), plan.sourceOffset(t),
-                        (long) plan.target(t, j), plan.targetOffset(t, j), plan.stateBytes()));
-            }
-        }
-        out.sort(TUPLES);
-        return out;
-    }
-
-    /** The same tuples as {@link #delivered}, read from the request. */
-    static List<List<Long>> requested(RelayRequest q) {
-        List<List<Long>> out = new ArrayList<>();
-        for (int i = 0; i < q.size(); i++) {
-            out.add(List.of((long) q.expert[i], (long) q.from[i], q.sourceOffset[i], (long) q.to[i],
-                    q.targetOffset[i], q.stateBytes()));
-        }
-        out.sort(TUPLES);
-        return out;
-    }
-
-    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
-        for (int i = 0; i < a.size(); i++) {
-            int c = Long.compare(a.get(i), b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return 0;
-    };
 
     /**
      * The plan's invariants, and that it delivers exactly what {@code request} asked for: the
@@ -126,7 +100,7 @@ final class RelayChecks {
     static void check(RelayPlan plan, RelayRequest request) {
         assertEquals(request.stateBytes(), plan.stateBytes(), "state bytes");
         assertEquals(request.chunkBytes(), plan.chunkBytes(), "chunk bytes");
-        sameTransfers(requested(request), delivered(plan));
+        sameTransfers(requested(request), RelayTuples.delivered(plan));
         check(plan);
     }
 

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -12,6 +11,7 @@ import io.keel.planners.relay.RelayPlan;
 import io.keel.planners.relay.RelayPlanner;
 import io.keel.planners.relay.RelayPolicy;
 import io.keel.planners.relay.RelayRequest;
+import io.keel.planners.testing.RelayTuples;
 import io.keel.streaming.TileStream;
 import io.keel.streaming.TileStreamPacker;
 import io.keel.streaming.TileTaskDescriptor;
@@ -73,40 +73,14 @@ class RelayAndTilePropertiesTest {
                     long from = (e % 2) * (long) stateBytes;
                     long at = (2 + used[to]++) * (long) stateBytes;
                     request.add(e, home, to, from, at);
-                    requested.add(List.of((long) e, (long) home, from, (long) to, at, (long) stateBytes));
+                    requested.add(RelayTuples.transfer(e, home, from, to, at, stateBytes));
                     k--;
                 }
             }
         }
-        requested.sort(TUPLES);
+        requested.sort(RelayTuples.ORDER);
     }
 
-    private static final Comparator<List<Long>> TUPLES = (a, b) -> {
-        for (int i = 0; i < a.size(); i++) {
-            int c = Long.compare(a.get(i), b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return 0;
-    };
-
-    /**
-     * What the plan delivers, one (expert, source, sourceOffset, target, targetOffset, bytes) per
-     * target, sorted: whichever target forwards it (chunk by chunk), a target ends up with its
-     * tree's state as it lies at the source's offset.
-     */
-    private static List<List<Long>> delivered(RelayPlan plan) {
-        List<List<Long>> out = new ArrayList<>();
-        for (int t = 0; t < plan.treeCount(); t++) {
-            for (int j = 0; j < plan.targetCount(t); j++) {
-                out.add(List.of((long) plan.expert(t), (long) plan.source(t), plan.sourceOffset(t),
-                        (long) plan.target(t, j), plan.targetOffset(t, j), plan.stateBytes()));
-            }
-        }
-        out.sort(TUPLES);
-        return out;
-    }
 
     @Test
     void treesDeliverEveryTargetOnceWithExactBytes() {
@@ -143,7 +117,7 @@ class RelayAndTilePropertiesTest {
             }
             assertEquals(request.size(), transfers);
             // The plan against the request, not against itself: every requested transfer, no other.
-            assertEquals(requested, delivered(plan), "delivered transfers vs the request");
+            assertEquals(requested, RelayTuples.delivered(plan), "delivered transfers vs the request");
             for (int r = 0; r < RANKS; r++) {
                 assertEquals(out[r], plan.egressBytes(r));
                 assertEquals(in[r], plan.ingressBytes(r));
