@@ -10,6 +10,7 @@ import io.keel.bench.report.Report;
 import io.keel.core.TopK;
 import io.keel.vector.RowScanner;
 import io.keel.vector.Similarity;
+import io.keel.vector.VectorMath;
 import org.apache.lucene.util.VectorUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,12 +20,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code keel score}: one-vs-many top-10 dot-product scan throughput, in one process, alternating
- * keel's fused scan, the same loop over Lucene's {@code VectorUtil.dotProduct} on the same rows,
- * and plain SIMD sums over the same bytes in each {@link BandwidthReference.Shape} (the bandwidth
- * reference is the fastest of them), each contender in a method of its own. Medians over rounds. Then
- * the pairwise kernels at {@code --dim}: keel's and Lucene's dot, cosine and squared L2 on the
- * same 64 in-cache vector pairs, alternated round by round; each {@code pairwise*Ratio} is keel's
- * ops/s over Lucene's, the ratio of the median round times.
+ * keel's fused scan over flat row-major storage, the same top-10 loop over Lucene's
+ * {@code VectorUtil.dotProduct} on the same rows held one array per row (as its API takes them),
+ * that loop with keel's dot over the same per-row arrays, and plain SIMD sums over the flat
+ * bytes in each {@link BandwidthReference.Shape} (the bandwidth reference is the fastest of
+ * them); each contender is a method of its own. Medians over rounds. {@code luceneRatio} is
+ * keel's scan over Lucene's loop, layout included: rows held as separate arrays stream several
+ * times slower than one flat array, whichever kernel reads them; {@code luceneSameLayoutRatio}
+ * is keel's loop over Lucene's on the same per-row arrays. Then the pairwise kernels at
+ * {@code --dim}: keel's and Lucene's dot, cosine and squared L2 on the same 64 in-cache vector
+ * pairs, alternated round by round; each {@code pairwise*Ratio} is keel's ops/s over Lucene's,
+ * the ratio of the median round times.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Measure the one-vs-many similarity scan (GB/s) against Lucene and a bandwidth reference.")
@@ -73,7 +79,7 @@ public final class ScoreCommand implements Runnable {
         TopK top = TopK.largest(10);
         int[] ids = new int[10];
         BandwidthReference.Shape[] shapes = BandwidthReference.Shape.values();
-        int contenders = 2 + shapes.length;
+        int contenders = 3 + shapes.length;
         long[][] times = new long[contenders][rounds];
         float sink = 0;
         int warmup = Math.max(3, (int) Math.min(50, 2_000_000_000L / ((long) rows * dim * 4)));
@@ -86,8 +92,10 @@ public final class ScoreCommand implements Runnable {
                     sink += keelScan(scanner, query, flat, rows, dim);
                 } else if (which == 1) {
                     sink += luceneScan(top, ids, query, perRow);
+                } else if (which == 2) {
+                    sink += keelPerRowScan(top, ids, query, perRow);
                 } else {
-                    sink += shapes[which - 2].sum(flat, rows, dim);
+                    sink += shapes[which - 3].sum(flat, rows, dim);
                 }
                 long t = System.nanoTime() - t0;
                 if (round >= 0) {
@@ -98,7 +106,7 @@ public final class ScoreCommand implements Runnable {
         double bytes = 4.0 * rows * dim;
         int best = 0;
         for (int s = 1; s < shapes.length; s++) {
-            if (median(times[2 + s]) < median(times[2 + best])) {
+            if (median(times[3 + s]) < median(times[3 + best])) {
                 best = s;
             }
         }
@@ -106,9 +114,10 @@ public final class ScoreCommand implements Runnable {
         m.put("dim", dim);
         m.put("rows", rows);
         m.put("gbPerSec", round2(bytes / median(times[0])));
-        m.put("bandwidthRefGbPerSec", round2(bytes / median(times[2 + best])));
+        m.put("bandwidthRefGbPerSec", round2(bytes / median(times[3 + best])));
         m.put("bandwidthRefShape", shapes[best].name().toLowerCase(java.util.Locale.ROOT));
         m.put("luceneRatio", round2((double) median(times[1]) / median(times[0])));
+        m.put("luceneSameLayoutRatio", round2((double) median(times[1]) / median(times[2])));
         double[] pairwise = PairwiseRatios.measure(dim, rounds);
         m.put("pairwiseDotRatio", round2(pairwise[0]));
         m.put("pairwiseCosineRatio", round2(pairwise[1]));
@@ -129,6 +138,16 @@ public final class ScoreCommand implements Runnable {
         top.reset(10);
         for (int i = 0; i < perRow.length; i++) {
             top.offer(i, VectorUtil.dotProduct(query, perRow[i]));
+        }
+        top.drain(ids, null);
+        return ids[0];
+    }
+
+    /** keel's dot in the same loop over the same per-row arrays as {@link #luceneScan}: the kernels alone differ. */
+    private static float keelPerRowScan(TopK top, int[] ids, float[] query, float[][] perRow) {
+        top.reset(10);
+        for (int i = 0; i < perRow.length; i++) {
+            top.offer(i, VectorMath.dot(query, perRow[i]));
         }
         top.drain(ids, null);
         return ids[0];

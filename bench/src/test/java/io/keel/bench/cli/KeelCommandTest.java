@@ -101,7 +101,7 @@ class KeelCommandTest {
         Object[] r = run("score", "--dim", "64", "--rows", "2000", "--rounds", "3", "--json");
         assertEquals(0, r[0], (String) r[2]);
         String json = (String) r[1];
-        for (String field : new String[] {"gbPerSec", "bandwidthRefGbPerSec", "luceneRatio", "pairwiseDotRatio",
+        for (String field : new String[] {"gbPerSec", "bandwidthRefGbPerSec", "luceneRatio", "luceneSameLayoutRatio", "pairwiseDotRatio",
                 "pairwiseCosineRatio", "pairwiseL2Ratio"}) {
             assertTrue(json.contains("\"" + field + "\":"), field + " in " + json);
         }
