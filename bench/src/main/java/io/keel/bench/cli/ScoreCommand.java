@@ -50,21 +50,12 @@ public final class ScoreCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Every result summed, so no contender's work can be dropped as unused. */
+    private float sink;
+
     @Override
     public void run() {
-        if (dim <= 0 || rows <= 0 || rounds <= 0 || (long) dim * rows > Integer.MAX_VALUE - 16) {
-            throw Arguments.bad(spec, "--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
-                    + dim + ", " + rows + ", " + rounds);
-        }
-        // Two copies of the rows (keel's flat array, Lucene's per-row arrays), with a margin for the rest.
-        long need = 2L * 4 * rows * dim + 32L * rows;
-        long max = Runtime.getRuntime().maxMemory();
-        if (need > 0.8 * max) {
-            throw Arguments.bad(spec, String.format(java.util.Locale.ROOT,
-                    "--dim %d x --rows %d needs about %.1f GB of heap (the rows twice: keel's flat array and "
-                            + "Lucene's per-row arrays), over 80%% of this JVM's %.1f GB; pass fewer rows, or a larger "
-                            + "heap (JAVA_TOOL_OPTIONS=-Xmx...)", dim, rows, need / 1e9, max / 1e9));
-        }
+        checkSizes();
         SplittableRandom r = new SplittableRandom(42);
         float[] flat = new float[rows * dim];
         for (int i = 0; i < flat.length; i++) {
@@ -74,35 +65,8 @@ public final class ScoreCommand implements Runnable {
         for (int i = 0; i < rows; i++) {
             perRow[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
         }
-        float[] query = Arrays.copyOfRange(flat, 0, dim);
-        RowScanner scanner = new RowScanner(dim, 10, 0);
-        TopK top = TopK.largest(10);
-        int[] ids = new int[10];
         BandwidthReference.Shape[] shapes = BandwidthReference.Shape.values();
-        int contenders = 3 + shapes.length;
-        long[][] times = new long[contenders][rounds];
-        float sink = 0;
-        int warmup = Math.max(3, (int) Math.min(50, 2_000_000_000L / ((long) rows * dim * 4)));
-        for (int round = -warmup; round < rounds; round++) {
-            // Rotate which one goes first so none always runs on a cache warmed by another.
-            for (int j = 0; j < contenders; j++) {
-                int which = Math.floorMod(round + j, contenders);
-                long t0 = System.nanoTime();
-                if (which == 0) {
-                    sink += keelScan(scanner, query, flat, rows, dim);
-                } else if (which == 1) {
-                    sink += luceneScan(top, ids, query, perRow);
-                } else if (which == 2) {
-                    sink += keelPerRowScan(top, ids, query, perRow);
-                } else {
-                    sink += shapes[which - 3].sum(flat, rows, dim);
-                }
-                long t = System.nanoTime() - t0;
-                if (round >= 0) {
-                    times[which][round] = t;
-                }
-            }
-        }
+        long[][] times = timeRounds(flat, perRow, Arrays.copyOfRange(flat, 0, dim), shapes);
         double bytes = 4.0 * rows * dim;
         int best = 0;
         for (int s = 1; s < shapes.length; s++) {
@@ -126,6 +90,57 @@ public final class ScoreCommand implements Runnable {
             m.put("sink", sink);
         }
         Report.print(System.out, m, output.json());
+    }
+
+    /** Refuses sizes that overflow an index or would not fit the heap twice over, with exit code 2. */
+    private void checkSizes() {
+        if (dim <= 0 || rows <= 0 || rounds <= 0 || (long) dim * rows > Integer.MAX_VALUE - 16) {
+            throw Arguments.bad(spec, "--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
+                    + dim + ", " + rows + ", " + rounds);
+        }
+        // Two copies of the rows (keel's flat array, Lucene's per-row arrays), with a margin for the rest.
+        long need = 2L * 4 * rows * dim + 32L * rows;
+        long max = Runtime.getRuntime().maxMemory();
+        if (need > 0.8 * max) {
+            throw Arguments.bad(spec, String.format(java.util.Locale.ROOT,
+                    "--dim %d x --rows %d needs about %.1f GB of heap (the rows twice: keel's flat array and "
+                            + "Lucene's per-row arrays), over 80%% of this JVM's %.1f GB; pass fewer rows, or a larger "
+                            + "heap (JAVA_TOOL_OPTIONS=-Xmx...)", dim, rows, need / 1e9, max / 1e9));
+        }
+    }
+
+    /**
+     * Times every contender once per round, rotating which goes first so none always runs on a
+     * cache warmed by another: keel's scan, Lucene's loop, keel's dot in that loop, then each
+     * reference shape. Returns {@code times[contender][round]} in ns, warm-up rounds dropped.
+     */
+    private long[][] timeRounds(float[] flat, float[][] perRow, float[] query, BandwidthReference.Shape[] shapes) {
+        RowScanner scanner = new RowScanner(dim, 10, 0);
+        TopK top = TopK.largest(10);
+        int[] ids = new int[10];
+        int contenders = 3 + shapes.length;
+        long[][] times = new long[contenders][rounds];
+        int warmup = Math.max(3, (int) Math.min(50, 2_000_000_000L / ((long) rows * dim * 4)));
+        for (int round = -warmup; round < rounds; round++) {
+            for (int j = 0; j < contenders; j++) {
+                int which = Math.floorMod(round + j, contenders);
+                long t0 = System.nanoTime();
+                if (which == 0) {
+                    sink += keelScan(scanner, query, flat, rows, dim);
+                } else if (which == 1) {
+                    sink += luceneScan(top, ids, query, perRow);
+                } else if (which == 2) {
+                    sink += keelPerRowScan(top, ids, query, perRow);
+                } else {
+                    sink += shapes[which - 3].sum(flat, rows, dim);
+                }
+                long t = System.nanoTime() - t0;
+                if (round >= 0) {
+                    times[which][round] = t;
+                }
+            }
+        }
+        return times;
     }
 
     /** keel's fused top-10 scan over the flat rows (its own method, so each contender is compiled alone). */

@@ -148,8 +148,10 @@ public class RolloutPlanningBenchmark extends KeelBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    @Warmup(iterations = 1, time = 1)
-    @Measurement(iterations = 3, time = 2)
+    // About 23 ms a call: 5 x 2 s of warm-up (about 400 calls) so that, as for the placement DP, JIT
+    // work does not land in the measurement.
+    @Warmup(iterations = 5, time = 2)
+    @Measurement(iterations = 5, time = 2)
     public double parallelismQuadraticDp256() {
         return QuadraticPartitionDp.parallelismMakespan(cost, small, 256, 64, degreeLimits);
     }

@@ -47,8 +47,9 @@ final class RelayChecks {
             for (int i = 0; i < domain && added < k; i++) {
                 int to = base + (first + i) % domain;
                 if (to != home) {
-                    // Offsets from the ids (no draws): every expert its own source slot, every copy
-                    // its own target slot, so a plan that mixed them up would deliver elsewhere.
+                    // Offsets from the ids (no draws): every expert its own source slot and its own
+                    // target slot (the same on each target rank), so a plan that mixed experts up
+                    // would deliver elsewhere.
                     q.add(e, home, to, (long) e * s, (long) (experts + e) * s);
                     added++;
                 }

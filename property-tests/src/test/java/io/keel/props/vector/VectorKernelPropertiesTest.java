@@ -95,6 +95,33 @@ class VectorKernelPropertiesTest {
         });
     }
 
+    /**
+     * Exact halves round to the even code, checked without the implementation's expression: in a
+     * {@link #halves} vector every element but the maxAbs one is {@code ±(2j + 1) / 2} steps, and
+     * its code must be {@code ±j} or {@code ±(j + 1)}, whichever is even.
+     */
+    @Test
+    void exactHalvesRoundToTheEvenCode() {
+        qt().withExamples(1000).forAll(longs().all(), integers().between(1, 300)).checkAssert((seed, n) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] x = halves(r, n);
+            byte[] q = new byte[n];
+            VectorMath.quantize(x, 0, q, 0, n);
+            float maxAbs = 0;
+            for (float v : x) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+            for (int i = 0; i < n; i++) {
+                // 2 x 127 / maxAbs is the odd integer 2j + 1 (or 254 for the maxAbs element).
+                long twice = Math.round(2.0 * Math.abs(x[i]) * VectorMath.QMAX / maxAbs);
+                long want = twice == 2 * VectorMath.QMAX ? VectorMath.QMAX : ((twice - 1) / 2) % 2 == 0
+                        ? (twice - 1) / 2 : (twice + 1) / 2;
+                assertEquals(x[i] < 0 ? -want : want, q[i], "element " + i + " of " + n + ": x=" + x[i]
+                        + ", maxAbs " + maxAbs);
+            }
+        });
+    }
+
     @Test
     void topKIsThePrefixOfTheFullRanking() {
         qt().withExamples(1000).forAll(longs().all()).checkAssert(seed -> {

@@ -140,7 +140,10 @@ public final class EpEvaluation {
     /**
      * Per kind ({@link Kind#ordinal}), the time spent in warm-up passes so far in this process. The
      * JIT's compiled code is the process's, so a trace's later rows (same planner, other shapes)
-     * start from the first row's warm-up and pay only their own warm-up pass.
+     * start from the first row's warm-up and pay only their own warm-up pass (a second to each of a
+     * trace's ~130 rows would add minutes). The cost: a later row whose options or shape send the
+     * planner down other branches may see C2 recompile during its measured passes, and its
+     * {@code planMicros} tail then includes that.
      */
     private static final AtomicLongArray WARMED_NANOS = new AtomicLongArray(Kind.values().length);
 
