@@ -1,10 +1,15 @@
 package io.keel.planners.testing;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 
 import io.keel.planners.relay.RelayPlan;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Transfers as comparable tuples (expert, source, source offset, target, target offset, bytes),
@@ -48,5 +53,31 @@ public final class RelayTuples {
         }
         out.sort(ORDER);
         return out;
+    }
+
+    /**
+     * Asserts that executing the transfers turned {@code before} (each rank's buffer) into
+     * {@code after} as {@code requested} says: every requested target region holds the bytes at
+     * its source's offset, as they were before, and every other byte is as it was.
+     */
+    public static void assertDelivered(List<List<Long>> requested, byte[][] before, byte[][] after) {
+        BitSet[] written = new BitSet[after.length];
+        for (int r = 0; r < after.length; r++) {
+            written[r] = new BitSet();
+        }
+        for (List<Long> x : requested) {
+            int from = Math.toIntExact(x.get(2));
+            int to = Math.toIntExact(x.get(3));
+            int at = Math.toIntExact(x.get(4));
+            int bytes = Math.toIntExact(x.get(5));
+            assertArrayEquals(Arrays.copyOfRange(before[Math.toIntExact(x.get(1))], from, from + bytes),
+                    Arrays.copyOfRange(after[to], at, at + bytes), "expert " + x.get(0) + " on rank " + to);
+            written[to].set(at, at + bytes);
+        }
+        for (int r = 0; r < after.length; r++) {
+            for (int i = written[r].nextClearBit(0); i < after[r].length; i = written[r].nextClearBit(i + 1)) {
+                assertEquals(before[r][i], after[r][i], "rank " + r + " byte " + i + " written outside every request");
+            }
+        }
     }
 }

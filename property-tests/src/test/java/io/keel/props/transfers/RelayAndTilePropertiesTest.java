@@ -1,7 +1,6 @@
 package io.keel.props.transfers;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -21,7 +20,6 @@ import org.quicktheories.core.Gen;
 import static io.keel.props.Props.qt;
 import static io.keel.streaming.TileTaskDescriptor.INT;
 import static io.keel.streaming.TileTaskDescriptor.LONG;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -234,24 +232,7 @@ class RelayAndTilePropertiesTest {
             TableRun.execute(stream.segment(), buffers, landed, lanes, channels, rnd);
             // Checked against the request, not the plan: every requested target region holds the
             // bytes at the requested source offset, and every other byte is as it was.
-            BitSet[] written = new BitSet[RANKS];
-            for (int r = 0; r < RANKS; r++) {
-                written[r] = new BitSet();
-            }
-            for (List<Long> x : requested) {
-                int from = Math.toIntExact(x.get(2));
-                int to = Math.toIntExact(x.get(3));
-                int at = Math.toIntExact(x.get(4));
-                assertArrayEquals(Arrays.copyOfRange(before[Math.toIntExact(x.get(1))], from, from + s),
-                        Arrays.copyOfRange(buffers[to], at, at + s), "expert " + x.get(0) + " on rank " + to);
-                written[to].set(at, at + s);
-            }
-            for (int r = 0; r < RANKS; r++) {
-                for (int i = written[r].nextClearBit(0); i < buffers[r].length; i = written[r].nextClearBit(i + 1)) {
-                    assertEquals(before[r][i], buffers[r][i],
-                            "rank " + r + " byte " + i + " written outside every request");
-                }
-            }
+            RelayTuples.assertDelivered(requested, before, buffers);
         });
         assertTrue(deeperThanTwo[0] > 0, "some layers should have trees deeper than 2");
     }
