@@ -1638,6 +1638,12 @@ public final class EplbRebalancer {
 
     private void finish(int layers) {
         for (int l = 0; l < layers; l++) {
+            if (plan.skipped[l]) {
+                // Kept as it was (nothing moves in a skipped layer) and it lost no expert: its
+                // imbalance is the one measured before, and no expert is unplaced.
+                plan.imbalanceAfter[l] = plan.imbalanceBefore[l];
+                continue;
+            }
             final int eBase = l * experts;
             for (int e = 0; e < experts; e++) {
                 if (plan.logcnt[eBase + e] == 0) {

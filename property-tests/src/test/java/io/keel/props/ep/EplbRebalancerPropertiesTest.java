@@ -6,6 +6,7 @@ import io.keel.planners.ep.EplbPlan;
 import io.keel.planners.ep.EplbPlanner;
 import io.keel.planners.ep.EplbRebalancer;
 import io.keel.planners.ep.MoveBatcher;
+import io.keel.planners.ep.PlacementImbalance;
 import io.keel.planners.ep.RebalancePlan;
 import io.keel.planners.ep.SlotLayout;
 import org.junit.jupiter.api.Test;
@@ -92,12 +93,22 @@ class EplbRebalancerPropertiesTest {
                 }
             }
             assertEquals(oversized, b.oversizedBatches());
+            PlacementImbalance measure = new PlacementImbalance(c.experts, c.layout.slotsPerRank());
             for (int l = 0; l < c.layers; l++) {
                 for (int q = 0; q < c.layout.slots(); q++) {
                     assertEquals(state[l * c.layout.slots() + q], p.phy2log(l, q));
                     if (excluded != null && c.layout.rankOf(q) == excluded[0]) {
                         assertEquals(-1, p.phy2log(l, q), "an excluded rank holds nothing");
                     }
+                    if (p.skipped(l)) {
+                        assertEquals(start[l * c.layout.slots() + q], p.phy2log(l, q), "a skipped layer is kept");
+                    }
+                }
+                // The reported imbalances are the placements' own, measured afresh.
+                assertEquals(measure.imbalance(state, c.w, l), p.imbalanceAfter(l), "after, layer " + l);
+                if (p.skipped(l)) {
+                    assertEquals(measure.imbalance(start, c.w, l), p.imbalanceBefore(l), "before, layer " + l);
+                    assertTrue(p.imbalanceBefore(l) <= threshold, "skipped at or below the threshold");
                 }
             }
         });
