@@ -137,6 +137,15 @@ public class EpPlannerBenchmark extends KeelBenchmark {
         return exact.planTotals(totals[batch()]).maxRankLoad();
     }
 
+    /**
+     * Quota planner from per-expert totals at UltraEP's tolerance, eps 0.01: the legacy greedy's
+     * like-for-like peer (same input, no token split), at the tolerance UltraEP itself plans to.
+     */
+    @Benchmark
+    public long quotaTotalsEps01() {
+        return ultraEpEps.planTotals(totals[batch()]).maxRankLoad();
+    }
+
     /** UltraEP's legacy CPU greedy (baseline). */
     @Benchmark
     public long legacyGreedy() {
