@@ -307,6 +307,12 @@ final class SimulatedRollout {
         if (step[t] == 0) {
             // Held back by keel's gate or a baseline's concurrency limit since the rollout began.
             queued[t] += now;
+        } else {
+            // The tool call returned: only now are its duration and its observation known.
+            int s = step[t] - 1;
+            ctx[t] += w.observationTokens(t, s);
+            pred.recordTool(w.toolSeconds(t, s));
+            repeak(t);
         }
         int j = route(t);
         stepRem[t] = w.stepTokens(t, step[t]);
@@ -536,10 +542,10 @@ final class SimulatedRollout {
             return;
         }
         phase[t] = TOOL;
-        ctx[t] += produced + w.observationTokens(t, s);
+        // The observation joins the context, and the call's duration the history, when the call returns (onReady).
+        ctx[t] += produced;
         toolStart[t] = now;
         toolEnd[t] = now + w.toolSeconds(t, s);
-        pred.recordTool(w.toolSeconds(t, s));
         events.insertDouble(t, toolEnd[t]);
         if (gate != null) {
             repeak(t);
