@@ -684,7 +684,15 @@ final class SimulatedRollout {
         setRes(t, -1);
         preemptions++;
         readyAt[t] = now;
-        enqueue(t, j, now);
+        if (policy.routing() == Policy.Routing.STICKY_FEWEST_REQUESTS) {
+            // vLLM (verl's engine) puts a preempted request back at the front of its waiting queue,
+            // the latest preempted first; SGLang (slime's) appends it, as enqueue does.
+            phase[t] = WAITING;
+            fifo[j].insertDouble(t, -(double) preemptions);
+            at(t, j);
+        } else {
+            enqueue(t, j, now);
+        }
     }
 
     private void removeFromPrefill(int j, int t) {
