@@ -51,6 +51,9 @@ public final class RolloutCommand implements Runnable {
     @Option(names = "--training-steps", defaultValue = "3", description = "Rollouts per seed over the same prompts. Default: ${DEFAULT-VALUE}.")
     int trainingSteps;
 
+    @Option(names = "--max-batch", paramLabel = "B", defaultValue = "1024", description = "Sequences one instance runs at once (vLLM's default on an H100): keel's, and the baselines' framework default; the baselines are also swept at 256 and 1024. Default: ${DEFAULT-VALUE}.")
+    int maxBatch;
+
     @Option(names = "--sweep", description = "Print the speedup table over models x loads (llama3.1-8b, qwen2.5-32b, llama3.1-70b x 0.5, 1, 2).")
     boolean sweep;
 
@@ -71,6 +74,9 @@ public final class RolloutCommand implements Runnable {
         if (gpus < 1 || gpus > 1024) {
             throw bad("--gpus must be in [1, 1024], was " + gpus);
         }
+        if (maxBatch < 1 || maxBatch > 4096) {
+            throw bad("--max-batch must be in [1, 4096], was " + maxBatch);
+        }
         if (sweep) {
             Report.print(System.out, RolloutExperiment.sweep(workload, gpus, seeds, trainingSteps), output.json());
             return;
@@ -82,7 +88,7 @@ public final class RolloutCommand implements Runnable {
     private RolloutExperiment experiment(String modelName, double rho) {
         ModelSpec m = Arguments.from(spec, () -> preset(modelName));
         RolloutWorkload.Params p = Arguments.from(spec, () -> workload(workload));
-        RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps);
+        RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps).withMaxBatch(maxBatch);
         if (cfg.usableDegrees(p.contextCap()).length == 0) {
             throw bad("no degree of 1, 2, 4, 8 can run " + modelName + " on " + gpus + " GPUs with a " + p.contextCap() + "-token context");
         }

@@ -34,6 +34,8 @@ public final class RolloutExperiment {
     private final int trajectories;
     /** The distinct concurrency limits of {@link #CONCURRENCY} for this run (0 first: no limit). */
     private final int[] limits;
+    /** The baselines' max batches swept: the config's, then the rest of {@link #MAX_BATCH}. */
+    private final int[] batches;
 
     /** An experiment; {@code forcedDegree} null sweeps the baselines' degree. */
     public RolloutExperiment(RolloutConfig cfg, RolloutWorkload.Params params, double load, int seeds, Integer forcedDegree) {
@@ -44,6 +46,8 @@ public final class RolloutExperiment {
         this.forcedDegree = forcedDegree;
         this.trajectories = RolloutSimulator.trajectoriesForLoad(params, cfg, load, 1);
         this.limits = java.util.Arrays.stream(CONCURRENCY).mapToInt(this::concurrency).distinct().toArray();
+        this.batches = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(cfg.maxBatch()),
+                java.util.Arrays.stream(MAX_BATCH)).distinct().toArray();
     }
 
     /**
@@ -60,8 +64,20 @@ public final class RolloutExperiment {
         return c == 0 || v >= trajectories ? 0 : (int) v;
     }
 
-    private static String key(String policy, int degree, int limit) {
-        return policy + "@" + degree + "@" + limit;
+    /**
+     * The baselines' max batch (sequences an instance runs at once) swept, with the config's own
+     * (the frameworks' default): vLLM's default on an H100, 1,024, and its default on smaller GPUs,
+     * 256. keel keeps {@link RolloutConfig#maxBatch()}.
+     */
+    static final int[] MAX_BATCH = {1024, 256};
+
+    private static String key(String policy, int degree, int limit, int batch) {
+        return policy + "@" + degree + "@" + limit + "@" + batch;
+    }
+
+    /** A framework's default: no concurrency limit, the config's max batch. */
+    private String defaultKey(String policy, int degree) {
+        return key(policy, degree, 0, cfg.maxBatch());
     }
 
     /** Runs it and builds the report. */
@@ -115,8 +131,10 @@ public final class RolloutExperiment {
         for (Policy b : baselines) {
             for (int d : degrees) {
                 for (int c : limits) {
-                    out.put(key(b.name(), d, c), RolloutSimulator.run(steps,
-                            cfg.withBaselineDegree(d).withBaselineConcurrency(c), b));
+                    for (int batch : batches) {
+                        out.put(key(b.name(), d, c, batch), RolloutSimulator.run(steps,
+                                cfg.withBaselineDegree(d).withBaselineConcurrency(c).withMaxBatch(batch), b));
+                    }
                 }
             }
         }
@@ -144,40 +162,52 @@ public final class RolloutExperiment {
         String bestName = null;
         int bestDegree = 0;
         int bestConcurrency = 0;
+        int bestBatch = 0;
         for (String name : List.of("verl", "slime")) {
             int arg = -1;
             int argC = 0;
+            int argB = 0;
             Map<String, Object> sweep = Report.object();
             for (int d : degrees) {
                 if (forcedDegree == null || d == forcedDegree) {
                     double bestAtD = Double.MAX_VALUE;
                     for (int c : limits) {
-                        double mk = meanMakespan(runs.get(key(name, d, c)));
-                        bestAtD = Math.min(bestAtD, mk);
-                        if (arg < 0 || mk < meanMakespan(runs.get(key(name, arg, argC)))) {
-                            arg = d;
-                            argC = c;
+                        for (int batch : batches) {
+                            double mk = meanMakespan(runs.get(key(name, d, c, batch)));
+                            bestAtD = Math.min(bestAtD, mk);
+                            if (arg < 0 || mk < meanMakespan(runs.get(key(name, arg, argC, argB)))) {
+                                arg = d;
+                                argC = c;
+                                argB = batch;
+                            }
                         }
                     }
                     sweep.put("tp" + d, bestAtD);
                 }
             }
-            List<RolloutResult> at = runs.get(key(name, arg, argC));
+            List<RolloutResult> at = runs.get(key(name, arg, argC, argB));
             Map<String, Object> e = entry(name, arg, at);
             e.put("concurrency", argC == 0 ? null : argC);
+            e.put("maxBatch", argB);
             e.put("makespanByTp", sweep);
             Map<String, Object> byC = Report.object();
             for (int c : limits) {
-                byC.put(c == 0 ? "unlimited" : String.valueOf(c), meanMakespan(runs.get(key(name, arg, c))));
+                byC.put(c == 0 ? "unlimited" : String.valueOf(c), meanMakespan(runs.get(key(name, arg, c, argB))));
             }
             e.put("makespanByConcurrency", byC);
+            Map<String, Object> byB = Report.object();
+            for (int batch : batches) {
+                byB.put(String.valueOf(batch), meanMakespan(runs.get(key(name, arg, argC, batch))));
+            }
+            e.put("makespanByMaxBatch", byB);
             baselineList.add(e);
-            defaults.add(entry(name, fallback, runs.get(key(name, fallback, 0))));
+            defaults.add(entry(name, fallback, runs.get(defaultKey(name, fallback))));
             if (best == null || meanMakespan(at) < meanMakespan(best)) {
                 best = at;
                 bestName = name;
                 bestDegree = arg;
                 bestConcurrency = argC;
+                bestBatch = argB;
             }
         }
         r.put("baselines", baselineList);
@@ -186,6 +216,7 @@ public final class RolloutExperiment {
         b.put("name", bestName);
         b.put("tp", bestDegree);
         b.put("concurrency", bestConcurrency == 0 ? null : bestConcurrency);
+        b.put("maxBatch", bestBatch);
         b.put("makespanSeconds", meanMakespan(best));
         r.put("bestBaseline", b);
         List<RolloutResult> keel = runs.get("keel");
@@ -210,9 +241,9 @@ public final class RolloutExperiment {
         return r;
     }
 
-    private static List<RolloutResult> bestAt(Map<String, List<RolloutResult>> runs, int d) {
-        List<RolloutResult> a = runs.get(key("verl", d, 0));
-        List<RolloutResult> b = runs.get(key("slime", d, 0));
+    private List<RolloutResult> bestAt(Map<String, List<RolloutResult>> runs, int d) {
+        List<RolloutResult> a = runs.get(defaultKey("verl", d));
+        List<RolloutResult> b = runs.get(defaultKey("slime", d));
         return meanMakespan(a) <= meanMakespan(b) ? a : b;
     }
 
@@ -232,6 +263,9 @@ public final class RolloutExperiment {
         e.put("preemptions", (long) mean(rs.stream().map(x -> (double) x.preemptions()).toList()));
         e.put("reprefillTokens", (long) mean(rs.stream().map(x -> (double) x.reprefillTokens()).toList()));
         e.put("migrations", (long) mean(rs.stream().map(x -> (double) x.migrations()).toList()));
+        if (degree == 0) {
+            e.put("relaunches", mean(rs.stream().map(x -> (double) x.relaunches()).toList()));
+        }
         return e;
     }
 

@@ -22,6 +22,8 @@ package io.keel.bench.sim.rollout;
  * @param prefillTokens tokens prefilled
  * @param reprefillTokens of those, tokens that had been in a KV cache before (recompute)
  * @param migrations trajectories moved
+ * @param relaunches training steps that started by re-launching the engines at new degrees (each
+ *     charged {@link RolloutConfig#relaunchSeconds()} inside its makespan)
  * @param instances the last step's instances as {@code count x TPd} terms
  * @param tailRecall by step index k, the last training step's predictor tail-20% recall (empty without predictor)
  * @param survivorTailRecall by step index, the recall among trajectories still running (NaN below 50)
@@ -31,6 +33,6 @@ public record RolloutResult(String policy, int degree, double makespanSeconds, d
                             double lowerBoundSeconds, long tokens, int finished, long stepsRun,
                             double p99CompletionSeconds, double meanQueueSeconds, double p99QueueSeconds,
                             double gpuUtilisation, long evictions, long preemptions, long prefillTokens,
-                            long reprefillTokens, long migrations, String instances, double[] tailRecall,
+                            long reprefillTokens, long migrations, int relaunches, String instances, double[] tailRecall,
                             double[] survivorTailRecall, double[] pearson) {
 }

@@ -32,7 +32,7 @@ import io.keel.planners.rollout.TrajectoryPlacer;
  * <p>Deterministic for its inputs. Single-threaded; allocates freely.
  */
 public final class RolloutSimulator {
-    private static final int[] PLANNER_BATCHES = {1, 16, 64, 256};
+    private static final int[] PLANNER_BATCHES = {1, 16, 64, 256, 1024};
     /**
      * How much faster (predicted) a planned set of instances must be than the uniform widest degree
      * to be used: the planner's table is one typical context without prefill, and in the measured
@@ -84,16 +84,19 @@ public final class RolloutSimulator {
         Totals tot = new Totals(steps.size());
         String instances = "";
         double[][] quality = {new double[0], new double[0], new double[0]};
+        int[] previous = null;
         for (RolloutWorkload w : steps) {
             pred.newRollout(w);
-            int[] degrees = policy.isKeel() && policy.parallelism() ? plannedDegrees(w, cfg, policy, pred)
+            int[] degrees = policy.isKeel() && policy.parallelism() ? plannedDegrees(w, cfg, policy, pred, previous)
                     : uniform(cfg.gpus(), cfg.baselineDegree());
             SimulatedRollout sim = new SimulatedRollout(w, cfg, policy, pred, degrees);
             if (policy.isKeel()) {
                 place(sim, w, cfg, pred);
             }
-            sim.run();
-            tot.add(sim, w, lowerBoundSeconds(w, cfg));
+            boolean relaunch = previous != null && !sameShape(previous, degrees);
+            sim.run(relaunch ? cfg.relaunchSeconds() : 0.0);
+            tot.add(sim, w, lowerBoundSeconds(w, cfg), relaunch);
+            previous = degrees;
             instances = shape(degrees);
             if (pred.predictor() != null && policy.predictor() && !policy.oracle()) {
                 quality = quality(pred.predictor());
@@ -137,6 +140,15 @@ public final class RolloutSimulator {
         return usable[usable.length - 1];
     }
 
+    /** Whether two sets of instances have the same degrees (a re-launch is needed when not). */
+    static boolean sameShape(int[] a, int[] b) {
+        int[] x = a.clone();
+        int[] y = b.clone();
+        Arrays.sort(x);
+        Arrays.sort(y);
+        return Arrays.equals(x, y);
+    }
+
     private static int[] uniform(int gpus, int degree) {
         int[] d = new int[gpus / degree];
         Arrays.fill(d, degree);
@@ -148,7 +160,39 @@ public final class RolloutSimulator {
         return pred.meanFinalContext() / Math.max(1.0, pred.meanTotal());
     }
 
-    private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred) {
+    /**
+     * keel's instances for the next training step: the planner's shape for {@code w}, unless the
+     * instances of the {@code previous} step (null: none) are predicted to run it no more than
+     * {@link RolloutConfig#relaunchSeconds()} slower, which a change of shape would cost. (When
+     * the admission gate runs the rollout in waves, only uniform previous instances may stay.)
+     */
+    private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred,
+                                        int[] previous) {
+        int[] next = plannedShape(w, cfg, policy, pred);
+        if (previous == null || sameShape(previous, next)
+                || distinct(previous).length > 1 && inWaves(w, cfg, policy, pred)) {
+            return next;
+        }
+        double ratio = contextPerOutputToken(pred);
+        double[] predicted = pred.shapeLengths(predictions(w, pred));
+        double keep = planDegrees(w, cfg, pred, ratio, distinct(previous), predicted).makespanSeconds();
+        double change = planDegrees(w, cfg, pred, ratio, distinct(next), predicted).makespanSeconds();
+        return change + cfg.relaunchSeconds() < keep ? next : previous;
+    }
+
+    /** Whether keel's admission gate will hold trajectories back (run the rollout in waves). */
+    private static boolean inWaves(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred) {
+        int[] usable = cfg.usableDegrees(w.params().contextCap());
+        int widest = usable[usable.length - 1];
+        return policy.residency() && pred.gateHolds((double) (cfg.gpus() / widest)
+                * new RooflineCostModel(cfg.model(), cfg.gpu(), widest).kvCapacityTokens());
+    }
+
+    private static int[] distinct(int[] degrees) {
+        return Arrays.stream(degrees).distinct().sorted().toArray();
+    }
+
+    private static int[] plannedShape(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred) {
         int cap = w.params().contextCap();
         int[] usable = cfg.usableDegrees(cap);
         double ratio = contextPerOutputToken(pred);
@@ -157,8 +201,7 @@ public final class RolloutSimulator {
         }
         double[] predicted = pred.shapeLengths(predictions(w, pred));
         int widest = usable[usable.length - 1];
-        if (policy.residency() && pred.gateHolds((double) (cfg.gpus() / widest)
-                * new RooflineCostModel(cfg.model(), cfg.gpu(), widest).kvCapacityTokens())) {
+        if (inWaves(w, cfg, policy, pred)) {
             return uniform(cfg.gpus(), bestUniformDegree(w, cfg, pred, ratio, usable, predicted));
         }
         ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
@@ -357,9 +400,10 @@ public final class RolloutSimulator {
         int[] usable = cfg.usableDegrees(w.params().contextCap());
         RooflineCostModel[] costs = new RooflineCostModel[usable.length];
         double perTokenGpu = Double.POSITIVE_INFINITY;
+        // The largest batch any swept configuration runs: a larger batch only lowers the bound.
+        int b = Arrays.stream(RolloutExperiment.MAX_BATCH).reduce(cfg.maxBatch(), Math::max);
         for (int i = 0; i < usable.length; i++) {
             costs[i] = new RooflineCostModel(cfg.model(), cfg.gpu(), usable[i]);
-            int b = cfg.maxBatch();
             perTokenGpu = Math.min(perTokenGpu, usable[i] * costs[i].decodeSeconds(b, 0) / b);
         }
         double longest = 0;
@@ -379,7 +423,7 @@ public final class RolloutSimulator {
         }
         double decode = w.totalTokens() * perTokenGpu / cfg.gpus();
         // Every iteration reads the weights once and each decoding sequence's whole context.
-        double bytes = (double) w.totalTokens() / cfg.maxBatch() * cfg.model().weightBytes()
+        double bytes = (double) w.totalTokens() / b * cfg.model().weightBytes()
                 + contextReads * cfg.model().kvBytesPerToken();
         decode = Math.max(decode, bytes / (cfg.gpus() * cfg.gpu().hbmBytesPerSecond() * RooflineCostModel.MEMORY_EFFICIENCY));
         double prefill = fresh * cfg.model().flopsPerToken()
@@ -431,12 +475,14 @@ public final class RolloutSimulator {
         private long prefill;
         private long reprefill;
         private long migrations;
+        private int relaunches;
 
         Totals(int steps) {
             makespans = new double[steps];
         }
 
-        void add(SimulatedRollout sim, RolloutWorkload w, double bound) {
+        void add(SimulatedRollout sim, RolloutWorkload w, double bound, boolean relaunch) {
+            relaunches += relaunch ? 1 : 0;
             int n = w.trajectories();
             makespans[k++] = sim.lastFinish;
             lowerBound += bound;
@@ -467,7 +513,7 @@ public final class RolloutSimulator {
             double mean = Arrays.stream(makespans).sum() / k;
             return new RolloutResult(p.name(), degree, mean, makespans.clone(), lowerBound / k, tokens, finished,
                     stepsRun, p99Completion / k, meanQueue / k, p99Queue / k, busy / gpuSeconds, evictions,
-                    preemptions, prefill, reprefill, migrations, instances, quality[0], quality[1], quality[2]);
+                    preemptions, prefill, reprefill, migrations, relaunches, instances, quality[0], quality[1], quality[2]);
         }
     }
 }

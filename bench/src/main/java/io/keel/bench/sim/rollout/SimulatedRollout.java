@@ -94,8 +94,18 @@ final class SimulatedRollout {
     final long[] admitted;
     private long admissions;
 
+    /**
+     * Events: {@code t < n} trajectory ready, {@code n + j} instance iteration end, {@code n + m}
+     * migration tick, {@code n + m + 1 + t} trajectory {@code t}'s migrated KV has left its source.
+     */
     private final IndexedHeap events;
     private final MigrationPlanner migrationPlanner;
+    private final KvLinks links;
+    /** A migrating trajectory's source instance until its KV has left (-1: none), and the tokens it holds there meanwhile. */
+    private final int[] leaving;
+    private final double[] leavingTokens;
+    /** KV tokens each instance still holds for trajectories migrating away from it. */
+    private final double[] outgoing;
 
     long evictions;
     long preemptions;
@@ -181,7 +191,12 @@ final class SimulatedRollout {
             residents[j] = new int[16];
             homed[j] = new int[16];
         }
-        events = new IndexedHeap(n + m + 1, IndexedHeap.Order.MIN);
+        events = new IndexedHeap(n + m + 1 + n, IndexedHeap.Order.MIN);
+        links = new KvLinks(m);
+        leaving = new int[n];
+        leavingTokens = new double[n];
+        outgoing = new double[m];
+        Arrays.fill(leaving, -1);
         migrationPlanner = keel && policy.migration() ? new MigrationPlanner(m, n, n) : null;
         gate = keel && policy.residency() ? new AdmissionGate(n) : null;
     }
@@ -233,8 +248,11 @@ final class SimulatedRollout {
         return homed[j][i];
     }
 
-    /** Runs the rollout to its end. */
-    void run() {
+    /**
+     * Runs the rollout to its end. Nothing starts before {@code start} (a re-launch of the
+     * engines), which counts in the makespan and in every trajectory's wait to start.
+     */
+    void run(double start) {
         for (int t = 0; t < n; t++) {
             ctx[t] = w.params().promptTokens();
         }
@@ -242,17 +260,17 @@ final class SimulatedRollout {
             gate.reset(pred.gateBudget() * clusterCapacity());
             releaseOrder = pred.releaseOrder(this);
             gated = pred.gateHolds(clusterCapacity());
-            releaseNew(0.0);
+            releaseNew(start);
         } else {
             // A baseline with a concurrency limit starts the first trajectories and one more as each finishes.
             int limit = policy.isKeel() || cfg.baselineConcurrency() <= 0 ? n : Math.min(n, cfg.baselineConcurrency());
             for (int t = 0; t < limit; t++) {
-                events.insertDouble(t, 0.0);
+                events.insertDouble(t, start);
             }
             released = limit;
         }
         if (migrationPlanner != null) {
-            events.insertDouble(n + m, cfg.migrationIntervalSeconds());
+            events.insertDouble(n + m, start + cfg.migrationIntervalSeconds());
         }
         while (!events.isEmpty()) {
             int id = events.peek();
@@ -262,6 +280,8 @@ final class SimulatedRollout {
                 onReady(id, now);
             } else if (id < n + m) {
                 onInstance(id - n, now);
+            } else if (id > n + m) {
+                onSent(id - n - m - 1, now);
             } else {
                 Migration.run(this, migrationPlanner, now);
                 if (finished < n) {
@@ -589,6 +609,12 @@ final class SimulatedRollout {
         }
         if (b > 0) {
             double free = cap[j] - used[j];
+            if (free < b && outgoing[j] > 0) {
+                // Full, with KV still leaving for a migration: decode waits until the transfer frees it (onSent).
+                iter[j] = 0;
+                events.remove(n + j);
+                return;
+            }
             k = Math.min(k, Math.max(0.0, free) / b + EPS);
         }
         double next = now + Math.max(k, EPS) * iter[j];
@@ -816,21 +842,71 @@ final class SimulatedRollout {
         prefillSize[j]++;
     }
 
-    /** A trajectory in a tool call moves to {@code to}; its KV arrives after the transfer. */
+    /**
+     * When a move of {@code t} to {@code to} decided at {@code now} would deliver its KV: after
+     * the transfers queued on the source's send link and the destination's receive link, at the
+     * interconnect's bandwidth ({@code now} when {@code t} holds no KV).
+     */
+    double arrival(int t, int to, double now) {
+        int from = res[t];
+        if (from < 0) {
+            return now;
+        }
+        return links.end(from, to, now, cost[to].transferSeconds(kv[t]));
+    }
+
+    /**
+     * A trajectory in a tool call moves to {@code to}. Its KV, if resident, is reserved on
+     * {@code to} at once, stays charged to its source until the transfer ends, and occupies both
+     * links until then; the trajectory resumes no earlier than that. Without resident KV only its
+     * home changes.
+     */
     void move(int t, int to, double now) {
         int from = res[t];
-        if (from >= 0) {
-            used[from] -= kv[t];
-            used[to] += kv[t];
-            setRes(t, to);
-        }
         setHome(t, to);
         migrations++;
-        double arrive = now + cost[to].transferSeconds(kv[t]);
+        if (from < 0) {
+            return;
+        }
+        double arrive = links.book(from, to, now, cost[to].transferSeconds(kv[t]));
+        used[to] += kv[t];
+        leaving[t] = from;
+        leavingTokens[t] = kv[t];
+        outgoing[from] += kv[t];
+        setRes(t, to);
+        assert balanced(from) && balanced(to);
+        events.insertDouble(n + m + 1 + t, arrive);
         if (arrive > toolEnd[t]) {
             toolEnd[t] = arrive;
             events.updateDouble(t, arrive);
         }
+    }
+
+    /** {@code t}'s migrated KV has left its source, which frees it. */
+    private void onSent(int t, double now) {
+        int from = leaving[t];
+        used[from] -= leavingTokens[t];
+        outgoing[from] -= leavingTokens[t];
+        leaving[t] = -1;
+        assert balanced(from);
+        touch(from, now);
+    }
+
+    /** The KV charged to {@code j} is what its residents hold plus what is still leaving it (checked under -ea). */
+    private boolean balanced(int j) {
+        double sum = outgoing[j];
+        for (int i = 0; i < residentCount[j]; i++) {
+            sum += kv[residents[j][i]];
+        }
+        if (Math.abs(sum - used[j]) > 1e-6 * Math.max(1.0, cap[j])) {
+            throw new AssertionError("instance " + j + ": charged " + used[j] + ", holds " + sum);
+        }
+        return true;
+    }
+
+    /** Whether {@code t}'s KV is on its way from a migration's source. */
+    boolean sending(int t) {
+        return leaving[t] >= 0;
     }
 
     /** Whether {@code j} has steps waiting for admission or under 5% of its KV free. */

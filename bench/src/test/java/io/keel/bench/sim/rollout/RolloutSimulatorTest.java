@@ -119,6 +119,47 @@ class RolloutSimulatorTest {
     }
 
     @Test
+    void aChangeOfShapeCostsTheRelaunchAndTooDearAOneKeepsTheShape() {
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 16, 8).withTrainingSteps(3);
+        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 4)), cfg, 4);
+        RolloutResult free = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(0), Policy.keel());
+        assertTrue(free.relaunches() > 0, "the planner kept the cold step's shape: " + free.instances());
+        // The same decisions with a 7 s re-launch: every re-launched step starts 7 s later and is otherwise the same run.
+        RolloutResult dear = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(7), Policy.keel());
+        assertEquals(free.relaunches(), dear.relaunches());
+        assertEquals(free.instances(), dear.instances());
+        double sum = 0;
+        for (int k = 0; k < steps.size(); k++) {
+            sum += dear.makespanPerStep()[k] - free.makespanPerStep()[k];
+            double d = dear.makespanPerStep()[k] - free.makespanPerStep()[k];
+            assertTrue(Math.abs(d) < 1e-6 || Math.abs(d - 7) < 1e-6, "step " + k + " moved by " + d);
+        }
+        assertEquals(7.0 * free.relaunches(), sum, 1e-6 * steps.size());
+        assertEquals(free.meanQueueSeconds() + 7.0 * free.relaunches() / steps.size(), dear.meanQueueSeconds(), 1e-6);
+        // A re-launch dearer than any predicted gain: the cold step's shape stays.
+        RolloutResult never = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(1e6), Policy.keel());
+        assertEquals(0, never.relaunches());
+        assertEquals("2xTP8", never.instances());
+        RolloutResult verl = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(1e6), Policy.verl());
+        assertEquals(0, verl.relaunches(), "a baseline never changes shape");
+    }
+
+    @Test
+    void aMigrationChargesItsSourceUntilItsKvHasLeft() {
+        // SimulatedRollout checks its KV ledger at every move and every sent transfer (assert, on in tests):
+        // charged = residents' KV + KV still leaving. A source freed at once would fail it.
+        assertTrue(SimulatedRollout.class.desiredAssertionStatus(), "run the tests with -ea");
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 4).withTrainingSteps(2).withMaxBatch(256);
+        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
+        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
+        assertTrue(keel.migrations() > 0, "nothing migrated");
+    }
+
+    @Test
     void aBaselineConcurrencyLimitRunsTrajectoriesOneAtATimeAtOne() {
         RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
         RolloutConfig cfg = small(1).withTrainingSteps(1);
