@@ -26,6 +26,8 @@ public final class UltraEpWorkload {
     private final double alpha;
     private final double expectedImbalance;
     private final double[] cumulative;
+    /** Each expert's weight (they sum to 1). */
+    private final double[] weight;
 
     /**
      * A workload for {@code layout} (its ranks and master placement) with {@code topk} experts
@@ -64,6 +66,7 @@ public final class UltraEpWorkload {
         alpha = hi;
         expectedImbalance = imbalance(layout, alpha, p);
         cumulative = new double[experts];
+        weight = p.clone();
         double acc = 0;
         for (int e = 0; e < experts; e++) {
             acc += p[e];
@@ -72,6 +75,11 @@ public final class UltraEpWorkload {
         for (int e = 0; e < experts; e++) {
             cumulative[e] /= acc;
         }
+    }
+
+    /** Expert {@code e}'s weight (the weights sum to 1). */
+    double weight(int e) {
+        return weight[e];
     }
 
     /** The alpha the bisection found. */
@@ -84,7 +92,13 @@ public final class UltraEpWorkload {
         return expectedImbalance;
     }
 
-    /** Writes microbatch {@code batch}'s loads {@code out[s * E + e]} (tokens of source s routed to e). */
+    /**
+     * Writes microbatch {@code batch}'s loads {@code out[s * E + e]} (tokens of source s routed to e).
+     * Each pick draws by weight and redraws a duplicate; after {@link #REDRAWS} duplicates in a row
+     * (a few experts hold nearly all the weight, as near the largest reachable imbalance, where a
+     * redraw could take forever: experts below a double's resolution of the cumulative weights are
+     * never drawn) it draws once over the experts not yet chosen. Both give the same distribution.
+     */
     public void fill(int batch, int[] out) {
         if (out.length != ranks * experts) {
             throw new IllegalArgumentException("out length must be " + ranks * experts + ", was " + out.length);
@@ -96,20 +110,55 @@ public final class UltraEpWorkload {
             SplittableRandom rnd = base.split();
             int row = s * experts;
             for (int t = 0; t < tokensPerRank; t++) {
-                int n = 0;
-                while (n < topk) {
-                    int e = draw(rnd.nextDouble());
-                    boolean dup = false;
-                    for (int i = 0; i < n; i++) {
-                        dup |= chosen[i] == e;
+                for (int n = 0; n < topk; n++) {
+                    int e = -1;
+                    for (int tries = 0; tries < REDRAWS && e < 0; tries++) {
+                        e = draw(rnd.nextDouble());
+                        if (contains(chosen, n, e)) {
+                            e = -1;
+                        }
                     }
-                    if (!dup) {
-                        chosen[n++] = e;
-                        out[row + e]++;
+                    if (e < 0) {
+                        e = drawExcluding(rnd.nextDouble(), chosen, n);
                     }
+                    chosen[n] = e;
+                    out[row + e]++;
                 }
             }
         }
+    }
+
+    /** Duplicates in a row after which a pick draws over the unchosen experts instead. */
+    static final int REDRAWS = 64;
+
+    private static boolean contains(int[] chosen, int n, int e) {
+        for (int i = 0; i < n; i++) {
+            if (chosen[i] == e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One draw by weight over the experts not among {@code chosen[0..n)}, summing the weights exactly (O(E)). */
+    private int drawExcluding(double u, int[] chosen, int n) {
+        double total = 0;
+        for (int e = 0; e < experts; e++) {
+            total += contains(chosen, n, e) ? 0 : weight[e];
+        }
+        double target = u * total;
+        int last = -1;
+        double acc = 0;
+        for (int e = 0; e < experts; e++) {
+            if (!contains(chosen, n, e)) {
+                last = e;
+                acc += weight[e];
+                if (acc > target) {
+                    return e;
+                }
+            }
+        }
+        return last;
     }
 
     private int draw(double u) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
+
 import io.keel.planners.ep.ExpertLayout;
 import io.keel.planners.ep.QuotaPlanner;
 import io.keel.planners.ep.ReplicationPlan;
@@ -30,6 +32,84 @@ class UltraEpWorkloadTest {
             ReplicationPlan p = new QuotaPlanner(layout).plan(a);
             // The sampled imbalance lands within 3% of the target (Rosen's approximation).
             assertEquals(target, p.initialImbalance(), 0.03 * target);
+        }
+    }
+
+    @Test
+    void nearTheLargestReachableImbalanceEveryTokenStillGetsTopkDistinctExperts() {
+        // At the largest target the layout reaches, rank 0's four experts hold all but ~1e-16 of the
+        // weight; drawing eight distinct experts by redrawing duplicates never ended.
+        ExpertLayout layout = ExpertLayout.contiguous(8, 32, 2, 8, 0);
+        double lo = 1;
+        double hi = 8;
+        for (int i = 0; i < 60; i++) {
+            double mid = 0.5 * (lo + hi);
+            try {
+                new UltraEpWorkload(layout, 8, 1, mid, 1);
+                lo = mid;
+            } catch (IllegalArgumentException e) {
+                hi = mid;
+            }
+        }
+        UltraEpWorkload w = new UltraEpWorkload(layout, 8, 16, lo, 1);
+        assertTrue(w.weight(4) < 1e-12, "not near the edge: " + w.weight(4));
+        int[] out = new int[8 * 32];
+        w.fill(0, out);
+        for (int s = 0; s < 8; s++) {
+            int sum = 0;
+            for (int e = 0; e < 32; e++) {
+                assertTrue(out[s * 32 + e] <= 16, "an expert picked twice for one token");
+                sum += out[s * 32 + e];
+            }
+            assertEquals(16 * 8, sum);
+            for (int e = 0; e < 4; e++) {
+                assertEquals(16, out[s * 32 + e], "rank 0's experts are in every token's top-k");
+            }
+        }
+    }
+
+    @Test
+    void picksFollowSuccessiveSamplingWhetherByRedrawOrOverTheUnchosen() {
+        // 8 of 32 experts at a skew where duplicates often run past the redraw limit: the per-expert
+        // counts match an independent sampler that always draws over the unchosen experts.
+        ExpertLayout layout = ExpertLayout.contiguous(8, 32, 2, 8, 0);
+        UltraEpWorkload w = new UltraEpWorkload(layout, 8, 8192, 3.0, 5);
+        int[] out = new int[8 * 32];
+        w.fill(0, out);
+        long[] got = new long[32];
+        for (int i = 0; i < out.length; i++) {
+            got[i % 32] += out[i];
+        }
+        long[] want = new long[32];
+        SplittableRandom rnd = new SplittableRandom(99);
+        boolean[] taken = new boolean[32];
+        for (int t = 0; t < 8 * 8192; t++) {
+            java.util.Arrays.fill(taken, false);
+            for (int k = 0; k < 8; k++) {
+                double total = 0;
+                for (int e = 0; e < 32; e++) {
+                    total += taken[e] ? 0 : w.weight(e);
+                }
+                double u = rnd.nextDouble() * total;
+                int pick = -1;
+                for (int e = 0; e < 32 && pick < 0; e++) {
+                    if (!taken[e]) {
+                        u -= w.weight(e);
+                        if (u < 0) {
+                            pick = e;
+                        }
+                    }
+                }
+                pick = pick < 0 ? 31 : pick;
+                taken[pick] = true;
+                want[pick]++;
+            }
+        }
+        for (int e = 0; e < 32; e++) {
+            // Both are counts of at most 65,536 tokens: 6 standard deviations of their difference.
+            double p = want[e] / (8.0 * 8192);
+            double sd = Math.sqrt(2 * 8 * 8192 * p * (1 - p));
+            assertEquals(want[e], got[e], 6 * sd + 1, "expert " + e);
         }
     }
 
