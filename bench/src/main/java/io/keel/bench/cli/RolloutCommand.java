@@ -78,7 +78,7 @@ public final class RolloutCommand implements Runnable {
             throw bad("--max-batch must be in [1, 4096], was " + maxBatch);
         }
         if (sweep) {
-            Report.print(System.out, RolloutExperiment.sweep(workload, gpus, seeds, trainingSteps), output.json());
+            Report.print(System.out, RolloutExperiment.sweep(workload, gpus, seeds, trainingSteps, maxBatch), output.json());
             return;
         }
         RolloutExperiment e = experiment(model, load);

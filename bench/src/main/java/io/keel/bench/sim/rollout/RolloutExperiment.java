@@ -316,13 +316,13 @@ public final class RolloutExperiment {
     }
 
     /** The sweep: speedup over the best baseline for three dense models x loads 0.5, 1, 2. */
-    public static Map<String, Object> sweep(String workload, int gpus, int seeds, int trainingSteps) {
+    public static Map<String, Object> sweep(String workload, int gpus, int seeds, int trainingSteps, int maxBatch) {
         Map<String, Object> r = Report.object();
         List<Object> rows = new ArrayList<>();
         for (ModelSpec m : List.of(ModelSpec.LLAMA31_8B, ModelSpec.QWEN25_32B, ModelSpec.LLAMA31_70B)) {
             for (double rho : new double[] {0.5, 1, 2}) {
                 RolloutWorkload.Params p = RolloutWorkload.Params.named(workload, 16);
-                RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps);
+                RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps).withMaxBatch(maxBatch);
                 Map<String, Object> e = new RolloutExperiment(cfg, p, rho, seeds, null).run(false);
                 Map<String, Object> row = Report.object();
                 row.put("model", m.name());

@@ -72,6 +72,12 @@ public final class RolloutSimulator {
 
     /** Runs {@code policy} over the training steps; baselines on {@code cfg.baselineDegree()}. */
     public static RolloutResult run(List<RolloutWorkload> steps, RolloutConfig cfg, Policy policy) {
+        return run(steps, cfg, policy, sim -> { });
+    }
+
+    /** {@link #run(List, RolloutConfig, Policy)}, handing each training step's finished simulation to {@code afterEachStep} (tests). */
+    static RolloutResult run(List<RolloutWorkload> steps, RolloutConfig cfg, Policy policy,
+                             java.util.function.Consumer<SimulatedRollout> afterEachStep) {
         int contextCap = steps.get(0).params().contextCap();
         cfg.requireUsable(cfg.baselineDegree(), contextCap);
         int maxN = 0;
@@ -95,6 +101,7 @@ public final class RolloutSimulator {
             }
             boolean relaunch = previous != null && !sameShape(previous, degrees);
             sim.run(relaunch ? cfg.relaunchSeconds() : 0.0);
+            afterEachStep.accept(sim);
             tot.add(sim, w, lowerBoundSeconds(w, cfg), relaunch);
             previous = degrees;
             instances = shape(degrees);
@@ -173,11 +180,44 @@ public final class RolloutSimulator {
                 || distinct(previous).length > 1 && inWaves(w, cfg, policy, pred)) {
             return next;
         }
+        double keep = shapeSeconds(w, cfg, pred, previous);
+        double change = shapeSeconds(w, cfg, pred, next);
+        return change + cfg.relaunchSeconds() < keep ? next : previous;
+    }
+
+    /**
+     * The planners' predicted makespan of {@code w} on exactly the instances {@code degrees}: the
+     * presorted placement's, or, when the trajectories outnumber the instances' batch slots (waves,
+     * which one segment per instance does not describe), the predicted work of the busiest GPU
+     * after {@link #placeByWork} at the loaded token price.
+     */
+    private static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees) {
         double ratio = contextPerOutputToken(pred);
         double[] predicted = pred.shapeLengths(predictions(w, pred));
-        double keep = planDegrees(w, cfg, pred, ratio, distinct(previous), predicted).makespanSeconds();
-        double change = planDegrees(w, cfg, pred, ratio, distinct(next), predicted).makespanSeconds();
-        return change + cfg.relaunchSeconds() < keep ? next : previous;
+        int n = predicted.length;
+        int m = degrees.length;
+        if (n > (long) m * cfg.maxBatch()) {
+            int[] home = new int[n];
+            placeByWork(predicted, degrees, home);
+            double[] seconds = new double[m];
+            double worst = 0;
+            for (int t = 0; t < n; t++) {
+                int j = home[t];
+                RooflineCostModel c = new RooflineCostModel(cfg.model(), cfg.gpu(), degrees[j]);
+                seconds[j] += predicted[t] * SimulatedRollout.loadedTokenSeconds(c);
+                worst = Math.max(worst, seconds[j]);
+            }
+            return worst;
+        }
+        DecodeTimeTable table = plannerTable(cfg, distinct(degrees), pred, w.params().contextCap());
+        int[] limits = new int[m];
+        long[] kv = new long[m];
+        for (int j = 0; j < m; j++) {
+            limits[j] = cfg.maxBatch();
+            kv[j] = plannerKvTokens(new RooflineCostModel(cfg.model(), cfg.gpu(), degrees[j]), ratio, pred);
+        }
+        return new TrajectoryPlacer(n, m, cfg.maxBatch(), table).place(predicted, n, degrees, limits, kv,
+                (int) Math.ceil(w.params().promptTokens() / ratio), m).makespanSeconds();
     }
 
     /** Whether keel's admission gate will hold trajectories back (run the rollout in waves). */

@@ -142,21 +142,25 @@ class RolloutSimulatorTest {
         RolloutResult never = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(1e6), Policy.keel());
         assertEquals(0, never.relaunches());
         assertEquals("2xTP8", never.instances());
-        RolloutResult verl = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(1e6), Policy.verl());
-        assertEquals(0, verl.relaunches(), "a baseline never changes shape");
     }
 
     @Test
     void aMigrationChargesItsSourceUntilItsKvHasLeft() {
-        // SimulatedRollout checks its KV ledger at every move and every sent transfer (assert, on in tests):
-        // charged = residents' KV + KV still leaving. A source freed at once would fail it.
+        // SimulatedRollout also checks its KV ledger at every move and every sent transfer (assert, on in
+        // tests): charged = residents' KV + KV still leaving.
         assertTrue(SimulatedRollout.class.desiredAssertionStatus(), "run the tests with -ea");
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 4).withTrainingSteps(2).withMaxBatch(256);
         RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
         List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
                 p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
-        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
+        double[] freed = new double[2];
+        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel(), sim -> {
+            freed[0] += sim.freedAtMove;
+            freed[1] += sim.freedAtSent;
+        });
         assertTrue(keel.migrations() > 0, "nothing migrated");
+        assertEquals(0.0, freed[0], "a source was freed when its move was decided");
+        assertTrue(freed[1] > 0, "no source was freed when its KV had left");
     }
 
     @Test
