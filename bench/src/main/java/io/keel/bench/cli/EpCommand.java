@@ -152,6 +152,9 @@ public final class EpCommand implements Runnable {
             failures.add(Arguments.from(spec, () -> ServeReplayReport.failure(true, f)));
         }
         boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
+        if (ranksGiven && ranks < 1) {
+            throw Arguments.bad(spec, "--ranks must be >= 1, was " + ranks);
+        }
         ServeReplayReport.Settings s = new ServeReplayReport.Settings(rebalanceEvery, maxMoves, failures, slots, copyBytes,
                 ranksGiven ? ranks : null, ranksPerNode, new io.keel.bench.sim.ep.ServeReplay.Options(skipThreshold, batchBytes));
         if (trace != null) {
@@ -171,6 +174,13 @@ public final class EpCommand implements Runnable {
             throw Arguments.bad(spec, "--microbatches must be >= 1, was " + microbatches);
         }
         domain = domainOption != null ? domainOption : Math.min(64, ranks);
+        if (ranks > 0 && experts > 0 && (long) ranks * experts > Integer.MAX_VALUE - 16) {
+            throw Arguments.bad(spec, "--ranks x --experts must be < 2^31 (one microbatch's load matrix), was "
+                    + ranks + " x " + experts);
+        }
+        // The microbatches' matrices, and the planners' and the evaluation's working copies beside them.
+        HeapCheck.require(spec, 4.0 * ranks * experts * (microbatches + 8), "--ranks " + ranks + " x --experts "
+                + experts + " x --microbatches " + microbatches);
         ExpertLayout layout = Arguments.from(spec, () -> ExpertLayout.contiguous(ranks, experts, slots, domain, 0));
         UltraEpWorkload w = Arguments.from(spec, () -> new UltraEpWorkload(layout, topk, tokensPerRank, imbalance, seed));
         List<int[]> batches = new ArrayList<>();
@@ -190,7 +200,12 @@ public final class EpCommand implements Runnable {
         summary(out, res);
         out.put("alpha", w.alpha());
         if (kind == EpEvaluation.Kind.QUOTA) {
-            io.keel.bench.sim.ep.EpTransfersReport.addTo(out, layout, options, batches, rounds, tokensPerRank, topk);
+            // The transfer plan's tile table bounds the slots it can describe (--slots 100000 at 8 ranks is over it).
+            try {
+                io.keel.bench.sim.ep.EpTransfersReport.addTo(out, layout, options, batches, rounds, tokensPerRank, topk);
+            } catch (IllegalArgumentException e) {
+                throw Arguments.bad(spec, "--slots " + slots + " is more than the transfer plan can tile: " + e.getMessage());
+            }
         }
         return out;
     }
@@ -214,6 +229,9 @@ public final class EpCommand implements Runnable {
             List<MoeTraces.Totals> all = Arguments.from(spec, () -> MoeTraces.readProcessed(trace));
             int e = all.get(0).counts().length;
             boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
+        if (ranksGiven && ranks < 1) {
+            throw Arguments.bad(spec, "--ranks must be >= 1, was " + ranks);
+        }
             processed(rows, name, all, ranksGiven ? ranks : largestDivisorUpTo8(e), kind, options, traceRounds);
         } else if (MoeTraces.isRawLayout(trace)) {
             raw(rows, name, Arguments.from(spec, () -> MoeTraces.readRawLayout(trace, name)), kind, options, traceRounds);

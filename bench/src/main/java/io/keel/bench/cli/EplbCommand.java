@@ -92,6 +92,7 @@ public final class EplbCommand implements Runnable {
             }
             System.arraycopy(rows.get(l), 0, flat, l * experts, experts);
         }
+        requirePlanHeap(rows.size(), experts);
         // Every value the planner checks (sizes, divisibility, negative weights) comes from the options.
         EplbPlan p = Arguments.from(spec,
                 () -> new EplbPlanner(rows.size(), experts, replicas, groups, nodes, gpus).rebalance(flat, rows.size()));
@@ -138,6 +139,17 @@ public final class EplbCommand implements Runnable {
         return flat;
     }
 
+    /**
+     * Refuses a plan whose tables would not fit the heap: per layer, phy2log and the replicas' ranks
+     * ({@code replicas} ints each), logcnt ({@code experts}) and log2phy ({@code experts x (replicas -
+     * experts + 1)}), twice over for the planner's and the output's copies.
+     */
+    private void requirePlanHeap(int layers, int experts) {
+        double cells = (double) layers * (2.0 * replicas + experts + (double) experts * Math.max(1, replicas - experts + 1));
+        HeapCheck.require(spec, 2 * 4 * cells, "--replicas " + replicas + " for " + layers + " layers of " + experts
+                + " experts");
+    }
+
     private void incremental() {
         if (current == null && (maxMoves != Integer.MAX_VALUE || skipBelow != 0)) {
             throw Arguments.bad(spec, "--max-moves and --skip-below need --current: without a placement in effect "
@@ -154,6 +166,7 @@ public final class EplbCommand implements Runnable {
             throw Arguments.bad(spec, "--replicas must be a positive multiple of --gpus, and --gpus a multiple of --nodes, were "
                     + replicas + ", " + gpus + ", " + nodes);
         }
+        requirePlanHeap(layers, experts);
         SlotLayout layout = Arguments.from(spec, () -> SlotLayout.uniform(gpus, replicas / gpus, gpus / nodes));
         EplbRebalancer r = Arguments.from(spec,
                 () -> new EplbRebalancer(layers, experts, groups, layout, copyBytes, spreadHot));

@@ -1,6 +1,5 @@
 package io.keel.bench.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,20 +51,14 @@ public final class KbCommand implements Runnable {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--k and --workflows must be in [1, 100], were " + k + ", " + workflows);
         }
-        if (query.isBlank()) {
+        if (ExperienceFile.blank(query)) {
             throw Arguments.bad(spec, "--query must not be blank");
         }
         if (!Files.isRegularFile(add) || !Files.isReadable(add)) {
             throw Arguments.bad(spec, "--add must be a readable JSON Lines file, was " + add);
         }
-        List<ExperienceFile.Workflow> file;
-        try {
-            file = ExperienceFile.read(add);
-        } catch (IOException e) {
-            throw Arguments.bad(spec, "cannot read --add " + add + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw Arguments.bad(spec, e.getMessage()); // a malformed line, named with its number
-        }
+        // A malformed line (named with its number) or an unreadable or non-UTF-8 file (named).
+        List<ExperienceFile.Workflow> file = Arguments.from(spec, () -> ExperienceFile.read(add));
         long t0 = System.nanoTime();
         MiniLmEmbedder model = new MiniLmEmbedder();
         KbIndex kb = KbIndex.build(file, model, Math.max(k, workflows));

@@ -78,11 +78,28 @@ public final class RolloutCommand implements Runnable {
             throw bad("--max-batch must be in [1, 4096], was " + maxBatch);
         }
         if (sweep) {
-            Report.print(System.out, RolloutExperiment.sweep(workload, gpus, seeds, trainingSteps, maxBatch), output.json());
+            Report.print(System.out, sweep(), output.json());
             return;
         }
         RolloutExperiment e = experiment(model, load);
         Report.print(System.out, e.run(ablations), output.json());
+    }
+
+    /** The sweep's table; it runs its own models, loads and degrees, so those options are refused beside it. */
+    private Map<String, Object> sweep() {
+        for (String fixed : new String[] {"--model", "--load", "--tp", "--ablations"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(fixed)) {
+                throw bad("--sweep runs its own models, loads and degrees, without ablations: drop " + fixed);
+            }
+        }
+        RolloutWorkload.Params p = Arguments.from(spec, () -> workload(workload));
+        for (ModelSpec m : RolloutExperiment.SWEEP_MODELS) {
+            if (RolloutConfig.defaults(m, gpus, 1).usableDegrees(p.contextCap()).length == 0) {
+                throw bad("no degree of 1, 2, 4, 8 can run the sweep's " + m.name() + " on " + gpus + " GPUs with a "
+                        + p.contextCap() + "-token context");
+            }
+        }
+        return Arguments.from(spec, () -> RolloutExperiment.sweep(workload, gpus, seeds, trainingSteps, maxBatch));
     }
 
     private RolloutExperiment experiment(String modelName, double rho) {

@@ -98,15 +98,11 @@ public final class ScoreCommand implements Runnable {
             throw Arguments.bad(spec, "--dim, --rows and --rounds must be > 0 and dim * rows < 2^31, were "
                     + dim + ", " + rows + ", " + rounds);
         }
-        // Two copies of the rows (keel's flat array, Lucene's per-row arrays), with a margin for the rest.
-        long need = 2L * 4 * rows * dim + 32L * rows;
-        long max = Runtime.getRuntime().maxMemory();
-        if (need > 0.8 * max) {
-            throw Arguments.bad(spec, String.format(java.util.Locale.ROOT,
-                    "--dim %d x --rows %d needs about %.1f GB of heap (the rows twice: keel's flat array and "
-                            + "Lucene's per-row arrays), over 80%% of this JVM's %.1f GB; pass fewer rows, or a larger "
-                            + "heap (JAVA_TOOL_OPTIONS=-Xmx...)", dim, rows, need / 1e9, max / 1e9));
-        }
+        // Two copies of the rows (keel's flat array, Lucene's per-row arrays), with a margin for the rest, and
+        // one time per contender and round.
+        double need = 2.0 * 4 * rows * dim + 32.0 * rows + 8.0 * (3 + BandwidthReference.Shape.values().length) * rounds;
+        HeapCheck.require(spec, need, "--dim " + dim + " x --rows " + rows + " (the rows twice: keel's flat array and "
+                + "Lucene's per-row arrays) with --rounds " + rounds);
     }
 
     /**

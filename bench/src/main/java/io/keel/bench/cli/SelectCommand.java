@@ -56,7 +56,10 @@ public final class SelectCommand implements Runnable {
         AutoformalizationSet set = Arguments.from(spec, () -> AutoformalizationSet.read(data));
         ConsistencySelector selector = new ConsistencySelector(set.maxCandidates())
                 .alpha(alpha).temperature(temperature).combine(c);
-        Report.print(System.out, report(SelectionEvaluation.evaluate(set, selector)), output.json());
+        // The reader checks what the selector checks (class ids, finite scores), with file and line;
+        // anything the selector still refuses comes from the file too, so it is a bad argument as well.
+        SelectionEvaluation.Figures figures = Arguments.from(spec, () -> SelectionEvaluation.evaluate(set, selector));
+        Report.print(System.out, report(figures), output.json());
     }
 
     /** The figures as the report prints them: problems, then accuracies in percent. */

@@ -73,6 +73,20 @@ class KeelCommandTest {
         refused("--fail-rank must be TARGET@STEP", "ep", "--serve-replay", "--fail-rank", "3");
         refused("rank 9@5", "ep", "--serve-replay", "--ranks", "4", "--experts", "16", "--fail-rank", "9@5");
         refused("--rebalance-every", "ep", "--serve-replay", "--rebalance-every", "0");
+        // Sizes: an int overflow of one microbatch's matrix, more than the heap holds, a zero divisor.
+        refused("--ranks x --experts must be < 2^31", "ep", "--ranks", "65536", "--experts", "65536", "--rounds", "1");
+        long over = (long) Math.sqrt(Runtime.getRuntime().maxMemory() / 4.0) + 1024;
+        refused("heap", "ep", "--ranks", Long.toString(over), "--experts", Long.toString(over), "--microbatches", "1",
+                "--tokens-per-rank", "0", "--rounds", "1");
+        refused("--ranks must be >= 1, was 0", "ep", "--serve-replay", "--ranks", "0");
+        // Sums over int: one step's expert load, and a rebalance window's.
+        refused("exceeds 2^31 - 1 tokens", "ep", "--serve-replay", "--steps", "20", "--layers", "2", "--experts", "16",
+                "--ranks", "4", "--tokens-per-rank", "2000000000");
+        refused("rebalance window", "ep", "--serve-replay", "--steps", "20", "--layers", "2", "--experts", "16",
+                "--ranks", "4", "--tokens-per-rank", "30000000");
+        // More slots than the transfer plan's tile table describes.
+        refused("--slots 100000 is more than the transfer plan can tile", "ep", "--ranks", "8", "--experts", "32",
+                "--slots", "100000", "--rounds", "2", "--microbatches", "2");
     }
 
     @Test
@@ -94,6 +108,11 @@ class KeelCommandTest {
         refused("need --current", concat(readme, new String[] {"--max-moves", "2"}));
         refused("need --current", concat(readme, new String[] {"--skip-below", "1.1"}));
         refused("no rank", concat(readme, new String[] {"--current", "[[0,1,2,3]]", "--exclude-ranks", "0,1"}));
+        // Tables larger than the heap (log2phy alone is experts x replicas ints): refused, not an OutOfMemoryError.
+        String replicas = Long.toString(Math.min(Integer.MAX_VALUE - 1, Runtime.getRuntime().maxMemory() / 24));
+        refused("heap", "eplb", "--weights", "[[1,2]]", "--replicas", replicas, "--groups", "1", "--nodes", "1", "--gpus", "1");
+        refused("heap", "eplb", "--weights", "[[1,2]]", "--replicas", replicas, "--groups", "1", "--nodes", "1", "--gpus", "1",
+                "--spread-hot");
     }
 
     @Test
@@ -117,6 +136,9 @@ class KeelCommandTest {
         if (rows * 1536 < Integer.MAX_VALUE - 16) {
             refused("heap", "score", "--dim", "1536", "--rows", Long.toString(rows));
         }
+        // Each round keeps one time per contender.
+        refused("--rounds", "score", "--dim", "1", "--rows", "1", "--rounds",
+                Long.toString(Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 8)));
     }
 
     @Test
@@ -135,6 +157,56 @@ class KeelCommandTest {
     }
 
     @Test
+    void selectRefusesRowsTheSelectorWouldRejectNamingFileAndLine() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-select-rows");
+        String columns = "problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n";
+        String p1 = "p1,0,0,1,0.5,0.5,1\n";
+        java.nio.file.Path csv = dir.resolve("rows.csv");
+        for (String cluster : List.of("5", "-1", "2147483647")) {
+            java.nio.file.Files.writeString(csv, columns + p1 + "p1,1," + cluster + ",1,0.5,0.5,0\n");
+            refused("rows.csv:3: cluster " + cluster + " must be in [0, 2)", "select", "--data", csv.toString());
+            // Not the last problem: checked when the next one starts.
+            java.nio.file.Files.writeString(csv, columns + "p0,0," + cluster + ",1,0.5,1,1\n" + p1);
+            refused("rows.csv:2: cluster " + cluster + " must be in [0, 1)", "select", "--data", csv.toString());
+        }
+        for (String score : List.of("NaN", "Infinity", "-Infinity")) {
+            java.nio.file.Files.writeString(csv, columns + "p1,0,0,1," + score + ",0.5,1\n");
+            refused("rows.csv:2: semantic_score must be finite, was " + score, "select", "--data", csv.toString());
+        }
+        // p1 again, numbered from 0 as if new: it used to count as a third problem.
+        java.nio.file.Files.writeString(csv, columns + p1 + "p2,0,0,1,0.5,1,1\n" + p1);
+        refused("rows.csv:4: problem p1 again after other problems (the rows of a problem must be contiguous)",
+                "select", "--data", csv.toString());
+        java.nio.file.Files.writeString(csv, columns + p1 + "p1,1,1,1,0.7,0.5,0\n" + "p2,0,0,,,1,1\n");
+        Object[] ok = run("select", "--data", csv.toString(), "--json");
+        assertEquals(0, ok[0], (String) ok[2]);
+        assertTrue(((String) ok[1]).startsWith("{\"problems\":2,"), (String) ok[1]);
+    }
+
+    @Test
+    void filesThatAreNotUtf8AreBadArgumentsNamingFileAndLine() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-latin1");
+        java.nio.file.Path csv = dir.resolve("latin1.csv");
+        java.nio.file.Files.write(csv, ("problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n"
+                + "p1,0,0,1,0.5,1,1\r\ncaf\u00e9,0,0,1,0.5,1,1\n").getBytes(StandardCharsets.ISO_8859_1));
+        String notUtf8 = "latin1.csv:3: not UTF-8 text (byte 0xe9)";
+        refused(notUtf8, "select", "--data", csv.toString());
+        refused(notUtf8, "ep", "--trace", csv.toString());
+        refused(notUtf8, "ep", "--serve-replay", "--trace", csv.toString());
+        java.nio.file.Path jsonl = dir.resolve("latin1.jsonl");
+        java.nio.file.Files.write(jsonl, "{\"task\":\"caf\u00e9\",\"steps\":[]}\n".getBytes(StandardCharsets.ISO_8859_1));
+        refused("latin1.jsonl:1: not UTF-8 text", "kb", "--add", jsonl.toString(), "--query", "q");
+        java.nio.file.Path rank0 = java.nio.file.Files.createDirectories(dir.resolve("raw-layout").resolve("0"));
+        java.nio.file.Files.write(rank0.resolve("moe_layer-0.csv"), new byte[] {'i', 't', '\n', '[', '1', (byte) 0xff, ']'});
+        refused("moe_layer-0.csv:2: not UTF-8 text (byte 0xff)", "ep", "--trace", dir.resolve("raw-layout").toString());
+        java.nio.file.Path binary = dir.resolve("bin.csv");
+        byte[] ls = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/ls"));
+        java.nio.file.Files.write(binary, java.util.Arrays.copyOf(ls, Math.min(ls.length, 3000)));
+        refused("bin.csv:", "ep", "--trace", binary.toString());
+        refused("bin.csv:", "select", "--data", binary.toString());
+    }
+
+    @Test
     void kbRefusesBadFilesAndQueriesWithExitTwo() throws IOException {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-kb");
         java.nio.file.Path bad = dir.resolve("bad.jsonl");
@@ -146,6 +218,10 @@ class KeelCommandTest {
         java.nio.file.Files.writeString(empty, "");
         refused("no workflows", "kb", "--add", empty.toString(), "--query", "q");
         refused("--query must not be blank", "kb", "--add", bad.toString(), "--query", " ");
+        refused("--query must not be blank", "kb", "--add", bad.toString(), "--query", "\u0001");
+        java.nio.file.Path blankStep = dir.resolve("blank-step.jsonl");
+        java.nio.file.Files.writeString(blankStep, "{\"task\":\"Fix a flaky test\",\"steps\":[\"\", \"rerun the test\"]}\n");
+        refused("blank-step.jsonl:1:37: blank step", "kb", "--add", blankStep.toString(), "--query", "q");
     }
 
     @Test
@@ -158,6 +234,10 @@ class KeelCommandTest {
         refused("--tp 1", "rollout", "--model", "llama3.1-70b", "--tp", "1");
         refused("--tp 8", "rollout", "--gpus", "4", "--tp", "8");
         refused("--tp must be a degree >= 1, was 0", "rollout", "--tp", "0");
+        refused("no degree of 1, 2, 4, 8 can run the sweep's", "rollout", "--sweep", "--gpus", "1");
+        refused("--workload", "rollout", "--sweep", "--workload", "magic");
+        refused("drop --model", "rollout", "--sweep", "--model", "llama3.1-8b");
+        refused("drop --tp", "rollout", "--sweep", "--tp", "8");
     }
 
     @Test
@@ -183,6 +263,14 @@ class KeelCommandTest {
         refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
         java.nio.file.Files.createDirectories(empty.resolve("raw"));
         refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
+        // Bad contents are found before the sweep too (it takes most of a minute).
+        java.nio.file.Path widths = java.nio.file.Files.createTempDirectory("keel-ep-sim-widths");
+        java.nio.file.Path rank = java.nio.file.Files.createDirectories(widths.resolve("raw/m/0"));
+        java.nio.file.Files.writeString(rank.resolve("moe_layer-0.csv"), "h\n0,\"[1,2]\"\n");
+        java.nio.file.Files.writeString(rank.resolve("moe_layer-1.csv"), "h\n0,\"[1,2,3]\"\n");
+        refused("layer 1 has 1 ranks x 3 experts, layer 0 has 1 x 2", "ep-sim", "--trace", widths.toString());
+        java.nio.file.Files.writeString(rank.resolve("moe_layer-x.csv"), "h\n0,\"[1,2]\"\n");
+        refused("moe_layer-x.csv: a layer file must be named moe_layer-<number>.csv", "ep-sim", "--trace", widths.toString());
     }
 
     @Test

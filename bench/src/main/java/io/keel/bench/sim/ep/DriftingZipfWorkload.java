@@ -87,7 +87,12 @@ public final class DriftingZipfWorkload {
                 }
                 for (int e = 0; e < experts; e++) {
                     double noise = Math.exp(0.1 * rnd.nextGaussian());
-                    loads[l * experts + e] = (int) Math.round(tokensPerStep * share[rankOf[l][e]] / sum * noise);
+                    long load = Math.round(tokensPerStep * share[rankOf[l][e]] / sum * noise);
+                    if (load > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("an expert's load in one step exceeds 2^31 - 1 tokens (" + load
+                                + "): use fewer tokens per step");
+                    }
+                    loads[l * experts + e] = (int) load;
                 }
             }
             out.add(loads);

@@ -203,6 +203,8 @@ public final class EpStepSimulator {
      * @throws java.io.IOException if a trace file cannot be read
      */
     public static Map<String, Object> tables(int domain, Path traces) throws java.io.IOException {
+        // The traces are read and checked before the minute-long sweep, so a bad file fails at once.
+        Map<String, List<MoeTraces.SourceMatrix>> read = traces == null ? null : readTraces(traces);
         Assumptions a = Assumptions.deepSeekV3(8192, 8);
         QuotaPlanner.Options options = QuotaPlanner.Options.DEFAULTS;
         double sumRatio = 0;
@@ -238,16 +240,38 @@ public final class EpStepSimulator {
         out.put("zipfMeanKeelOverLowerBound", sumRatio / zipf.size());
         out.put("zipfMeanKeelOverDepthTwoBound", sumRatio2 / zipf.size());
         out.put("noOverlap", noOverlap);
-        if (traces != null) {
-            out.put("traces", traceRows(traces, a));
+        if (read != null) {
+            out.put("traces", traceRows(read, a));
         }
         return out;
     }
 
-    private static List<Map<String, Object>> traceRows(Path trace, Assumptions a) throws java.io.IOException {
-        List<Map<String, Object>> rows = new ArrayList<>();
+    /**
+     * Every model's raw traces, in order; each model's matrices must share its first one's ranks and
+     * experts. @throws IllegalArgumentException naming the model and layer otherwise
+     */
+    private static Map<String, List<MoeTraces.SourceMatrix>> readTraces(Path trace) throws java.io.IOException {
+        Map<String, List<MoeTraces.SourceMatrix>> out = new java.util.LinkedHashMap<>();
         for (String model : MoeTraces.rawModels(trace)) {
             List<MoeTraces.SourceMatrix> all = MoeTraces.readRaw(trace, model);
+            for (MoeTraces.SourceMatrix m : all) {
+                MoeTraces.SourceMatrix first = all.get(0);
+                if (m.ranks() != first.ranks() || m.experts() != first.experts()) {
+                    throw new IllegalArgumentException(trace.resolve("raw").resolve(model) + ": layer " + m.layer() + " has "
+                            + m.ranks() + " ranks x " + m.experts() + " experts, layer " + first.layer() + " has "
+                            + first.ranks() + " x " + first.experts());
+                }
+            }
+            out.put(model, all);
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> traceRows(Map<String, List<MoeTraces.SourceMatrix>> read, Assumptions a) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Map.Entry<String, List<MoeTraces.SourceMatrix>> entry : read.entrySet()) {
+            String model = entry.getKey();
+            List<MoeTraces.SourceMatrix> all = entry.getValue();
             if (all.isEmpty()) {
                 continue;
             }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.keel.bench.sim.TextFile;
 import io.keel.planners.ep.ExpertLayout;
 
 /**
@@ -43,49 +44,46 @@ public final class MoeTraces {
     /**
      * Reads a processed CSV: header {@code ,dataset,iteration,layer_idx,0,1,...,E-1} (the first,
      * unnamed column a row number; it may be left out), then one row per dataset, iteration and
-     * layer with the tokens each expert got.
+     * layer with the tokens each expert got. A file that cannot be read, is not UTF-8 or is
+     * malformed is an {@link IllegalArgumentException} naming it.
      */
     public static List<Totals> readProcessed(Path csv) {
-        try {
-            List<String> lines = Files.readAllLines(csv);
-            if (lines.isEmpty()) {
-                throw new IllegalArgumentException(csv + " is empty");
-            }
-            String[] head = lines.get(0).strip().split(",", -1);
-            int d = head.length > 0 && head[0].equals("dataset") ? 0 : 1;
-            if (head.length < d + 4 || !head[d].equals("dataset") || !head[d + 1].equals("iteration")
-                    || !head[d + 2].equals("layer_idx")) {
-                throw new IllegalArgumentException(csv + ": header must be [,]dataset,iteration,layer_idx,0,1,...; was "
-                        + lines.get(0));
-            }
-            int experts = head.length - d - 3;
-            List<Totals> rows = new ArrayList<>(lines.size() - 1);
-            for (int i = 1; i < lines.size(); i++) {
-                String line = lines.get(i);
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.split(",", -1);
-                if (f.length != head.length) {
-                    throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + f.length + " fields, expected " + head.length);
-                }
-                try {
-                    int[] counts = new int[experts];
-                    for (int e = 0; e < experts; e++) {
-                        counts[e] = count(f[d + 3 + e]);
-                    }
-                    rows.add(new Totals(f[d], Integer.parseInt(f[d + 1].strip()), Integer.parseInt(f[d + 2].strip()), counts));
-                } catch (NumberFormatException ex) {
-                    throw new IllegalArgumentException(csv + " line " + (i + 1) + ": not a number: " + ex.getMessage());
-                }
-            }
-            if (rows.isEmpty()) {
-                throw new IllegalArgumentException(csv + " has a header but no rows");
-            }
-            return rows;
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+        List<String> lines = TextFile.lines(csv);
+        if (lines.isEmpty()) {
+            throw new IllegalArgumentException(csv + " is empty");
         }
+        String[] head = lines.get(0).strip().split(",", -1);
+        int d = head.length > 0 && head[0].equals("dataset") ? 0 : 1;
+        if (head.length < d + 4 || !head[d].equals("dataset") || !head[d + 1].equals("iteration")
+                || !head[d + 2].equals("layer_idx")) {
+            throw new IllegalArgumentException(csv + ": header must be [,]dataset,iteration,layer_idx,0,1,...; was "
+                    + lines.get(0));
+        }
+        int experts = head.length - d - 3;
+        List<Totals> rows = new ArrayList<>(lines.size() - 1);
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split(",", -1);
+            if (f.length != head.length) {
+                throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + f.length + " fields, expected " + head.length);
+            }
+            try {
+                int[] counts = new int[experts];
+                for (int e = 0; e < experts; e++) {
+                    counts[e] = count(f[d + 3 + e]);
+                }
+                rows.add(new Totals(f[d], Integer.parseInt(f[d + 1].strip()), Integer.parseInt(f[d + 2].strip()), counts));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(csv + " line " + (i + 1) + ": not a number: " + ex.getMessage());
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(csv + " has a header but no rows");
+        }
+        return rows;
     }
 
     /** The models with raw traces under {@code moeTraces/raw}, sorted. */
@@ -103,6 +101,15 @@ public final class MoeTraces {
      */
     public static List<SourceMatrix> readRaw(Path moeTraces, String model) {
         return readRawLayout(moeTraces.resolve("raw").resolve(model), model);
+    }
+
+    /** The layer number L of a file named {@code moe_layer-<L>.csv}. @throws IllegalArgumentException naming the file otherwise */
+    private static int layerNumber(Path file, String name) {
+        try {
+            return Integer.parseInt(name.substring(10, name.length() - 4));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": a layer file must be named moe_layer-<number>.csv");
+        }
     }
 
     /** Whether {@code dir} is a per-source raw layout: {@code dir/0/moe_layer-<L>.csv} exists. */
@@ -136,7 +143,7 @@ public final class MoeTraces {
             try (Stream<Path> s = Files.list(dir.resolve("0"))) {
                 s.map(p -> p.getFileName().toString())
                         .filter(n -> n.startsWith("moe_layer-") && n.endsWith(".csv"))
-                        .forEach(n -> layers.add(Integer.parseInt(n.substring(10, n.length() - 4))));
+                        .forEach(n -> layers.add(layerNumber(dir.resolve("0").resolve(n), n)));
             }
             layers.sort(null);
             List<SourceMatrix> out = new ArrayList<>();
@@ -166,9 +173,9 @@ public final class MoeTraces {
         }
     }
 
-    private static List<int[]> readRawFile(Path csv) throws IOException {
+    private static List<int[]> readRawFile(Path csv) {
         List<int[]> rows = new ArrayList<>();
-        List<String> lines = Files.readAllLines(csv);
+        List<String> lines = TextFile.lines(csv);
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i);
             int open = line.indexOf('[');

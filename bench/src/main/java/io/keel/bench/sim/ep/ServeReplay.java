@@ -215,13 +215,23 @@ public final class ServeReplay {
                             budget < 0 || options.batchBytes() == 0 ? -1 : oversized));
         }
 
-        /** The last {@code every} steps before {@code t} (fewer at the start), summed. */
+        /**
+         * The last {@code every} steps before {@code t} (fewer at the start), summed.
+         *
+         * @throws IllegalArgumentException when a sum exceeds an int (the planners' load type)
+         */
         private void window(int t, int[] window) {
             Arrays.fill(window, 0);
             for (int s = Math.max(0, t - every); s < t; s++) {
                 int[] loads = steps.get(s);
                 for (int i = 0; i < window.length; i++) {
-                    window[i] += loads[i];
+                    long sum = (long) window[i] + loads[i];
+                    if (sum > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("expert " + i % experts + " of layer " + i / experts
+                                + " receives over 2^31 - 1 tokens in a " + every + "-step rebalance window: use fewer "
+                                + "tokens per step or a shorter --rebalance-every");
+                    }
+                    window[i] = (int) sum;
                 }
             }
         }

@@ -13,6 +13,9 @@ import io.keel.planners.ep.ExpertLayout;
  * {@code pi_e = 1 - exp(-p_e t)} with {@code t} such that they sum to {@code topk} (drawing k
  * distinct experts by weight is the order sampling with exponential keys that it describes).
  *
+ * <p>Top-k over a quarter of the experts draws each token's experts at once by exponential keys
+ * (the same distribution; redrawing duplicates would cost O(E k) a token there).
+ *
  * <p>Seedable and deterministic: source rank {@code s} of microbatch {@code b} draws from its own
  * {@code SplittableRandom(seed)} stream. Allocates its weight tables at construction; {@link
  * #fill} writes into a caller-provided matrix.
@@ -106,6 +109,10 @@ public final class UltraEpWorkload {
         java.util.Arrays.fill(out, 0);
         int[] chosen = new int[topk];
         SplittableRandom base = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batch);
+        if (4 * topk > experts) {
+            fillByKeys(base, out);
+            return;
+        }
         for (int s = 0; s < ranks; s++) {
             SplittableRandom rnd = base.split();
             int row = s * experts;
@@ -123,6 +130,31 @@ public final class UltraEpWorkload {
                     }
                     chosen[n] = e;
                     out[row + e]++;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #fill} when top-k is over a quarter of the experts, where redrawing duplicates (and
+     * drawing over the unchosen, O(E) a pick) would take O(E k) a token: each token gives every
+     * expert an exponential key {@code -ln(u) / weight} and takes the k smallest, which is the same
+     * successive sampling by weight (order sampling with exponential keys) at O(E log E) a token.
+     */
+    private void fillByKeys(SplittableRandom base, int[] out) {
+        double[] keys = new double[experts];
+        int[] order = new int[experts];
+        io.keel.core.ArgSort sort = new io.keel.core.ArgSort(experts);
+        for (int s = 0; s < ranks; s++) {
+            SplittableRandom rnd = base.split();
+            int row = s * experts;
+            for (int t = 0; t < tokensPerRank; t++) {
+                for (int e = 0; e < experts; e++) {
+                    keys[e] = -Math.log(1.0 - rnd.nextDouble()) / weight[e];
+                }
+                sort.sort(keys, experts, order, false);
+                for (int k = 0; k < topk; k++) {
+                    out[row + order[k]]++;
                 }
             }
         }

@@ -2,20 +2,21 @@ package io.keel.bench.sim.retrieve;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.keel.bench.sim.TextFile;
 
 /**
  * Reads an experience file for {@code keel kb}: JSON Lines, one workflow per line,
  *
  * <pre>{"id":"flaky-test","task":"Stabilise a flaky integration test","steps":["Re-run it 20 times","..."]}</pre>
  *
- * with {@code task} (a non-empty string) and {@code steps} (an array of strings, possibly empty)
- * required and {@code id} (a string) optional; blank lines are skipped; any other key, type or
- * syntax is an error {@code PATH:LINE:COLUMN: what was expected}. Strings take JSON's escapes.
+ * with {@code task} (a non-blank string) and {@code steps} (an array of non-blank strings, possibly
+ * empty) required and {@code id} (a string) optional; blank lines are skipped; any other key, type
+ * or syntax is an error {@code PATH:LINE:COLUMN: what was expected}, a file that cannot be read or
+ * is not UTF-8 one naming the file (see {@link TextFile}). Strings take JSON's escapes.
  * Threading: each read uses its own parser. Allocation: the records it returns (a command-line tool).
  */
 public final class ExperienceFile {
@@ -33,10 +34,16 @@ public final class ExperienceFile {
     }
 
     /** The workflows of the file at {@code path}; an {@link IllegalArgumentException} names the line. */
-    public static List<Workflow> read(Path path) throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            return new ExperienceFile(path.toString()).parse(in);
-        }
+    public static List<Workflow> read(Path path) {
+        return parse(path.toString(), TextFile.text(path));
+    }
+
+    /**
+     * Whether {@code text} is blank to the embedding model too: only white space ({@link String#isBlank})
+     * or only characters up to U+0020, control characters included (LangChain4j's {@code trim()} test).
+     */
+    public static boolean blank(String text) {
+        return text.isBlank() || text.trim().isEmpty();
     }
 
     /** As {@link #read(Path)}, from text already in memory; {@code source} names it in errors. */
@@ -76,7 +83,7 @@ public final class ExperienceFile {
                 switch (key) {
                     case "id" -> id = string();
                     case "task" -> task = string();
-                    case "steps" -> steps = strings();
+                    case "steps" -> steps = steps();
                     default -> throw error("unknown key \"" + key + "\" (expected id, task, steps)");
                 }
             } while (accept(','));
@@ -86,8 +93,8 @@ public final class ExperienceFile {
         if (at < text.length()) {
             throw error("unexpected text after the object");
         }
-        if (task == null || task.isBlank()) {
-            throw error("missing \"task\" (a non-empty string)");
+        if (task == null || blank(task)) {
+            throw error("missing \"task\" (a non-blank string)");
         }
         if (steps == null) {
             throw error("missing \"steps\" (an array of strings)");
@@ -95,12 +102,20 @@ public final class ExperienceFile {
         return new Workflow(id == null ? "line-" + line : id, task, List.copyOf(steps), line);
     }
 
-    private List<String> strings() {
+    /** An array of non-blank strings; a blank one is an error at its opening quote. */
+    private List<String> steps() {
         List<String> out = new ArrayList<>();
         expect('[');
         if (!peek(']')) {
             do {
-                out.add(string());
+                skipSpace();
+                int from = at;
+                String step = string();
+                if (blank(step)) {
+                    at = from;
+                    throw error("blank step (each step must be a non-blank string)");
+                }
+                out.add(step);
             } while (accept(','));
         }
         expect(']', "',' or ");

@@ -315,11 +315,14 @@ public final class RolloutExperiment {
         return pred;
     }
 
-    /** The sweep: speedup over the best baseline for three dense models x loads 0.5, 1, 2. */
+    /** The sweep's models: three dense ones. */
+    public static final List<ModelSpec> SWEEP_MODELS = List.of(ModelSpec.LLAMA31_8B, ModelSpec.QWEN25_32B, ModelSpec.LLAMA31_70B);
+
+    /** The sweep: speedup over the best baseline for {@link #SWEEP_MODELS} x loads 0.5, 1, 2. */
     public static Map<String, Object> sweep(String workload, int gpus, int seeds, int trainingSteps, int maxBatch) {
         Map<String, Object> r = Report.object();
         List<Object> rows = new ArrayList<>();
-        for (ModelSpec m : List.of(ModelSpec.LLAMA31_8B, ModelSpec.QWEN25_32B, ModelSpec.LLAMA31_70B)) {
+        for (ModelSpec m : SWEEP_MODELS) {
             for (double rho : new double[] {0.5, 1, 2}) {
                 RolloutWorkload.Params p = RolloutWorkload.Params.named(workload, 16);
                 RolloutConfig cfg = RolloutConfig.defaults(m, gpus, 1).withTrainingSteps(trainingSteps).withMaxBatch(maxBatch);

@@ -1,11 +1,12 @@
 package io.keel.bench.sim.select;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+
+import io.keel.bench.sim.TextFile;
 
 /**
  * Per-candidate scores of autoformalization problems, read from the golden CSVs of
@@ -33,55 +34,61 @@ public final class AutoformalizationSet {
         this.correct = correct;
     }
 
-    /** Reads one CSV; rows of a problem must be contiguous and in candidate order. */
+    /**
+     * Reads one CSV; rows of a problem must be contiguous and in candidate order, cluster ids in
+     * {@code [0, candidates of the problem)} and scores finite. A file that cannot be read or does
+     * not hold such rows is an {@link IllegalArgumentException} naming the file (and line).
+     */
     public static AutoformalizationSet read(Path csv) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(csv);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + csv, e);
-        }
+        List<String> lines = TextFile.lines(csv);
         if (lines.isEmpty() || !lines.get(0).startsWith("problem,candidate,cluster,syntax,semantic_score")) {
             throw new IllegalArgumentException(csv + ": not an autoformalization CSV (header "
                     + (lines.isEmpty() ? "missing" : lines.get(0)) + ")");
         }
         int n = lines.size() - 1;
+        if (n == 0) {
+            throw new IllegalArgumentException(csv + ": no candidates after the header");
+        }
         List<String> names = new ArrayList<>();
         List<Integer> starts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         boolean[] syntax = new boolean[n];
         int[] cluster = new int[n];
         double[] semantic = new double[n];
         double[] symbolic = new double[n];
         boolean[] correct = new boolean[n];
-        String current = null;
         for (int i = 0; i < n; i++) {
-            String line = lines.get(i + 1);
-            String[] f = line.split(",", -1);
+            String[] f = lines.get(i + 1).split(",", -1);
+            String at = csv + ":" + (i + 2) + ": ";
             if (f.length != 7) {
-                throw new IllegalArgumentException(csv + ":" + (i + 2) + ": expected 7 columns, got " + f.length);
+                throw new IllegalArgumentException(at + "expected 7 columns, got " + f.length);
             }
-            if (!f[0].equals(current)) {
-                current = f[0];
-                names.add(current);
+            if (names.isEmpty() || !f[0].equals(names.getLast())) {
+                if (!names.isEmpty()) {
+                    checkClusters(csv, cluster, starts.getLast(), i);
+                }
+                if (!seen.add(f[0])) {
+                    throw new IllegalArgumentException(at + "problem " + f[0]
+                            + " again after other problems (the rows of a problem must be contiguous)");
+                }
+                names.add(f[0]);
                 starts.add(i);
             }
             try {
                 int candidate = Integer.parseInt(f[1]);
                 if (candidate != i - starts.getLast()) {
-                    throw new IllegalArgumentException(csv + ":" + (i + 2) + ": candidate " + candidate + " out of order");
+                    throw new IllegalArgumentException(at + "candidate " + candidate + " out of order");
                 }
                 cluster[i] = Integer.parseInt(f[2]);
                 syntax[i] = f[3].isEmpty() || Integer.parseInt(f[3]) != 0;
-                semantic[i] = f[4].isEmpty() ? 0.1 : Double.parseDouble(f[4]);
-                symbolic[i] = f[5].isEmpty() ? 0.1 : Double.parseDouble(f[5]);
+                semantic[i] = score(at, "semantic_score", f[4]);
+                symbolic[i] = score(at, "symbolic_score", f[5]);
                 correct[i] = Integer.parseInt(f[6]) != 0;
             } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException(csv + ":" + (i + 2) + ": not a number: " + ex.getMessage());
+                throw new IllegalArgumentException(at + "not a number: " + ex.getMessage());
             }
         }
-        if (n == 0) {
-            throw new IllegalArgumentException(csv + ": no candidates after the header");
-        }
+        checkClusters(csv, cluster, starts.getLast(), n);
         int[] start = new int[names.size() + 1];
         for (int p = 0; p < names.size(); p++) {
             start[p] = starts.get(p);
@@ -89,6 +96,25 @@ public final class AutoformalizationSet {
         start[names.size()] = n;
         return new AutoformalizationSet(names.toArray(String[]::new), start, syntax, cluster, semantic, symbolic,
                 correct);
+    }
+
+    /** A score column: empty is 0.1 (the data's README), otherwise a finite number. */
+    private static double score(String at, String column, String field) {
+        double v = field.isEmpty() ? 0.1 : Double.parseDouble(field);
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(at + column + " must be finite, was " + field);
+        }
+        return v;
+    }
+
+    /** Checks that the class ids of rows {@code [from, to)}, one problem, lie in {@code [0, to - from)}. */
+    private static void checkClusters(Path csv, int[] cluster, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (cluster[i] < 0 || cluster[i] >= to - from) {
+                throw new IllegalArgumentException(csv + ":" + (i + 2) + ": cluster " + cluster[i] + " must be in [0, "
+                        + (to - from) + ") (the problem has " + (to - from) + " candidates)");
+            }
+        }
     }
 
     /**

@@ -72,10 +72,23 @@ class UltraEpWorkloadTest {
 
     @Test
     void picksFollowSuccessiveSamplingWhetherByRedrawOrOverTheUnchosen() {
-        // 8 of 32 experts at a skew where duplicates often run past the redraw limit: the per-expert
-        // counts match an independent sampler that always draws over the unchosen experts.
+        // 8 of 32 experts at a skew where duplicates often run past the redraw limit.
+        matchesIndependentSuccessiveSampling(8, 3.0);
+    }
+
+    @Test
+    void picksByExponentialKeysFollowSuccessiveSamplingToo() {
+        // 16 of 32 experts: over a quarter, so every token draws its experts at once by keys.
+        matchesIndependentSuccessiveSampling(16, 1.6);
+    }
+
+    /**
+     * The per-expert counts of a fill (8 ranks x 8,192 tokens, top-{@code topk} of 32, at {@code imbalance})
+     * match an independent sampler that always draws each pick by weight over the unchosen experts.
+     */
+    private static void matchesIndependentSuccessiveSampling(int topk, double imbalance) {
         ExpertLayout layout = ExpertLayout.contiguous(8, 32, 2, 8, 0);
-        UltraEpWorkload w = new UltraEpWorkload(layout, 8, 8192, 3.0, 5);
+        UltraEpWorkload w = new UltraEpWorkload(layout, topk, 8192, imbalance, 5);
         int[] out = new int[8 * 32];
         w.fill(0, out);
         long[] got = new long[32];
@@ -85,9 +98,10 @@ class UltraEpWorkloadTest {
         long[] want = new long[32];
         SplittableRandom rnd = new SplittableRandom(99);
         boolean[] taken = new boolean[32];
-        for (int t = 0; t < 8 * 8192; t++) {
+        int tokens = 8 * 8192;
+        for (int t = 0; t < tokens; t++) {
             java.util.Arrays.fill(taken, false);
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < topk; k++) {
                 double total = 0;
                 for (int e = 0; e < 32; e++) {
                     total += taken[e] ? 0 : w.weight(e);
@@ -108,10 +122,10 @@ class UltraEpWorkloadTest {
             }
         }
         for (int e = 0; e < 32; e++) {
-            // Both are counts of at most 65,536 tokens: 6 standard deviations of their difference.
-            double p = want[e] / (8.0 * 8192);
-            double sd = Math.sqrt(2 * 8 * 8192 * p * (1 - p));
-            assertEquals(want[e], got[e], 6 * sd + 1, "expert " + e);
+            // Both are counts over 65,536 tokens: 6 standard deviations of their difference.
+            double p = want[e] / (double) tokens;
+            double sd = Math.sqrt(2 * tokens * p * (1 - p));
+            assertEquals(want[e], got[e], 6 * sd + 1, "top-" + topk + ", expert " + e);
         }
     }
 

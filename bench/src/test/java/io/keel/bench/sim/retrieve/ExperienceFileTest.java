@@ -1,6 +1,8 @@
 package io.keel.bench.sim.retrieve;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -48,5 +50,29 @@ class ExperienceFileTest {
         assertTrue(error("{\"task\":\"unterminated").contains("unterminated string"));
         assertTrue(error("{\"task\":\"t\",\"steps\":[1]}").startsWith("x.jsonl:1:"));
         assertEquals("x.jsonl: no workflows (expected one JSON object per line)", error("\n \n"));
+    }
+
+    @Test
+    void blankStepsAreErrorsAtTheirOpeningQuote() {
+        assertEquals("x.jsonl:1:27: blank step (each step must be a non-blank string)",
+                error("{\"task\":\"t\",\"steps\":[\"a\", \" \"]}"));
+        assertEquals("x.jsonl:2:22: blank step (each step must be a non-blank string)",
+                error("{\"task\":\"t\",\"steps\":[]}\n{\"task\":\"t\",\"steps\":[\"\\t\", \"b\"]}"));
+        // Control characters only: not white space to isBlank, but blank to the embedding model.
+        assertTrue(error("{\"task\":\"t\",\"steps\":[\"\\u0001\"]}").startsWith("x.jsonl:1:22: blank step"));
+        assertTrue(error("{\"task\":\"\\u0000 \",\"steps\":[]}").startsWith("x.jsonl:1:"), "control-only task");
+    }
+
+    @Test
+    void unreadableAndNonUtf8FilesAreErrorsNamingTheFile() throws IOException {
+        Path dir = Files.createTempDirectory("keel-experiences");
+        Path latin1 = dir.resolve("latin1.jsonl");
+        Files.write(latin1, "{\"task\":\"t\",\"steps\":[]}\n{\"task\":\"caf\u00e9\",\"steps\":[]}\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(latin1 + ":2: not UTF-8 text (byte 0xe9)",
+                assertThrows(IllegalArgumentException.class, () -> ExperienceFile.read(latin1)).getMessage());
+        Path missing = dir.resolve("missing.jsonl");
+        assertEquals("cannot read " + missing + ": NoSuchFileException",
+                assertThrows(IllegalArgumentException.class, () -> ExperienceFile.read(missing)).getMessage());
     }
 }
