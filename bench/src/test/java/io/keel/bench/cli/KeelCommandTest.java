@@ -73,6 +73,8 @@ class KeelCommandTest {
         refused("--fail-rank must be TARGET@STEP", "ep", "--serve-replay", "--fail-rank", "3");
         refused("rank 9@5", "ep", "--serve-replay", "--ranks", "4", "--experts", "16", "--fail-rank", "9@5");
         refused("--rebalance-every", "ep", "--serve-replay", "--rebalance-every", "0");
+        refused("leave none of the 4 ranks", "ep", "--serve-replay", "--ranks", "4", "--experts", "16", "--fail-rank", "0@5",
+                "--fail-rank", "1@5", "--fail-node", "1@6");
         // Sizes: an int overflow of one microbatch's matrix, more than the heap holds, a zero divisor.
         refused("--ranks x --experts must be < 2^31", "ep", "--ranks", "65536", "--experts", "65536", "--rounds", "1");
         long over = (long) Math.sqrt(Runtime.getRuntime().maxMemory() / 4.0) + 1024;

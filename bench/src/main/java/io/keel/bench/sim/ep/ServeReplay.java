@@ -110,6 +110,7 @@ public final class ServeReplay {
                         + ": target must be in [0, " + limit + ") and step in [1, " + steps.size() + ")");
             }
         }
+        requireSurvivor(layout, failures);
         List<Strategy> strategies = new ArrayList<>();
         List<Strategy> variants = new ArrayList<>();
         List<Drill> drills = new ArrayList<>();
@@ -125,6 +126,23 @@ public final class ServeReplay {
         variants.add(new Run("incremental-25-spread", budget25, true, steps, experts, layers, groups, layout, copyBytes,
                 rebalanceEvery, failures, drills, options).replay());
         return new Result(strategies, variants, drills);
+    }
+
+    /** Failed ranks stay out, so the failures must leave a rank to serve on. @throws IllegalArgumentException otherwise */
+    private static void requireSurvivor(SlotLayout layout, List<Failure> failures) {
+        boolean[] down = new boolean[layout.ranks()];
+        for (Failure f : failures) {
+            int first = f.node() ? f.target() * layout.ranksPerNode() : f.target();
+            int count = f.node() ? layout.ranksPerNode() : 1;
+            Arrays.fill(down, first, first + count, true);
+        }
+        for (boolean d : down) {
+            if (!d) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("the failures leave none of the " + layout.ranks()
+                + " ranks to serve on (failed ranks stay out for the rest of the replay)");
     }
 
     /** One EPLB-family strategy over the replay. */
