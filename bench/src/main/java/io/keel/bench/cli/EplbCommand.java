@@ -176,6 +176,12 @@ public final class EplbCommand implements Runnable {
         }
         RebalancePlan p = Arguments.from(spec,
                 () -> r.rebalance(cur, w, layers, maxMoves, Long.MAX_VALUE, skipBelow, excludeRanks));
+        Report.print(System.out, incrementalReport(p, layout, layers, experts, cur != null), output.json());
+    }
+
+    /** The incremental plan as the report prints it (imbalanceBefore only when a placement was in effect). */
+    private Map<String, Object> incrementalReport(RebalancePlan p, SlotLayout layout, int layers, int experts,
+                                                  boolean fromCurrent) {
         List<Object> phy2log = new ArrayList<>();
         List<Object> logcnt = new ArrayList<>();
         List<Object> skipped = new ArrayList<>();
@@ -206,7 +212,7 @@ public final class EplbCommand implements Runnable {
         out.put("lostExperts", pairs(p.lostExpertCount(), p::lostExpertLayer, p::lostExpert));
         out.put("unplacedExperts", pairs(p.unplacedExpertCount(), p::unplacedExpertLayer, p::unplacedExpert));
         out.put("skipped", skipped);
-        if (cur != null) {
+        if (fromCurrent) {
             // null (JSON has no infinity) in a layer whose placement in effect lost a loaded expert.
             out.put("imbalanceBefore", before);
         }
@@ -230,7 +236,7 @@ public final class EplbCommand implements Runnable {
             out.put("batches", batches);
             out.put("oversizedBatches", b.oversizedBatches());
         }
-        Report.print(System.out, out, output.json());
+        return out;
     }
 
     private static List<Object> pairs(int n, java.util.function.IntUnaryOperator layer,
