@@ -183,6 +183,13 @@ class KeelCommandTest {
         Object[] ok = run("select", "--data", csv.toString(), "--json");
         assertEquals(0, ok[0], (String) ok[2]);
         assertTrue(((String) ok[1]).startsWith("{\"problems\":2,"), (String) ok[1]);
+        // Blank lines at the end are not rows; one between rows is still an error at its line.
+        java.nio.file.Files.writeString(csv, columns + p1 + "p2,0,0,,,1,1\n\n  \n");
+        Object[] trailing = run("select", "--data", csv.toString(), "--json");
+        assertEquals(0, trailing[0], (String) trailing[2]);
+        assertTrue(((String) trailing[1]).startsWith("{\"problems\":2,"), (String) trailing[1]);
+        java.nio.file.Files.writeString(csv, columns + p1 + "\np2,0,0,,,1,1\n");
+        refused("rows.csv:3: expected 7 columns, got 1", "select", "--data", csv.toString());
     }
 
     @Test

@@ -45,7 +45,11 @@ public final class AutoformalizationSet {
             throw new IllegalArgumentException(csv + ": not an autoformalization CSV (header "
                     + (lines.isEmpty() ? "missing" : lines.get(0)) + ")");
         }
-        int n = lines.size() - 1;
+        int end = lines.size();
+        while (end > 1 && lines.get(end - 1).isBlank()) {
+            end--; // blank lines at the end of the file are not rows
+        }
+        int n = end - 1;
         if (n == 0) {
             throw new IllegalArgumentException(csv + ": no candidates after the header");
         }
