@@ -192,7 +192,6 @@ public final class RolloutSimulator {
      * after {@link #placeByWork} at the loaded token price.
      */
     private static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees) {
-        double ratio = contextPerOutputToken(pred);
         double[] predicted = pred.shapeLengths(predictions(w, pred));
         int n = predicted.length;
         int m = degrees.length;
@@ -200,24 +199,39 @@ public final class RolloutSimulator {
             int[] home = new int[n];
             placeByWork(predicted, degrees, home);
             double[] seconds = new double[m];
-            double worst = 0;
             for (int t = 0; t < n; t++) {
-                int j = home[t];
+                seconds[home[t]] += predicted[t];
+            }
+            double worst = 0;
+            for (int j = 0; j < m; j++) {
                 RooflineCostModel c = new RooflineCostModel(cfg.model(), cfg.gpu(), degrees[j]);
-                seconds[j] += predicted[t] * SimulatedRollout.loadedTokenSeconds(c);
-                worst = Math.max(worst, seconds[j]);
+                worst = Math.max(worst, seconds[j] * SimulatedRollout.loadedTokenSeconds(c));
             }
             return worst;
         }
-        DecodeTimeTable table = plannerTable(cfg, distinct(degrees), pred, w.params().contextCap());
+        return presorted(w, cfg, pred, degrees, predicted).makespanSeconds();
+    }
+
+    /**
+     * The presorted-DP placement of {@code lengths} on the instances {@code degrees}, priced by the
+     * planners' table over the usable degrees, each instance's batch limit and its KV in the
+     * planners' units ({@link #plannerKvTokens}).
+     */
+    private static TrajectoryPlacer.Placement presorted(RolloutWorkload w, RolloutConfig cfg, Predictions pred,
+                                                        int[] degrees, double[] lengths) {
+        int n = lengths.length;
+        int m = degrees.length;
+        double ratio = contextPerOutputToken(pred);
+        int cap = w.params().contextCap();
+        DecodeTimeTable table = plannerTable(cfg, cfg.usableDegrees(cap), pred, cap);
         int[] limits = new int[m];
         long[] kv = new long[m];
         for (int j = 0; j < m; j++) {
             limits[j] = cfg.maxBatch();
             kv[j] = plannerKvTokens(new RooflineCostModel(cfg.model(), cfg.gpu(), degrees[j]), ratio, pred);
         }
-        return new TrajectoryPlacer(n, m, cfg.maxBatch(), table).place(predicted, n, degrees, limits, kv,
-                (int) Math.ceil(w.params().promptTokens() / ratio), m).makespanSeconds();
+        return new TrajectoryPlacer(n, m, cfg.maxBatch(), table).place(lengths, n, degrees, limits, kv,
+                (int) Math.ceil(w.params().promptTokens() / ratio), m);
     }
 
     /** Whether keel's admission gate will hold trajectories back (run the rollout in waves). */
@@ -355,17 +369,7 @@ public final class RolloutSimulator {
             }
             return;
         }
-        int[] usable = cfg.usableDegrees(w.params().contextCap());
-        DecodeTimeTable table = plannerTable(cfg, usable, pred, w.params().contextCap());
-        int[] limits = new int[m];
-        long[] kv = new long[m];
-        for (int j = 0; j < m; j++) {
-            limits[j] = cfg.maxBatch();
-            kv[j] = plannerKvTokens(sim.cost[j], ratio, pred);
-        }
-        TrajectoryPlacer placer = new TrajectoryPlacer(n, m, cfg.maxBatch(), table);
-        TrajectoryPlacer.Placement pl = placer.place(predictions(w, pred), n, sim.degree, limits, kv,
-                (int) Math.ceil(w.params().promptTokens() / ratio), m);
+        TrajectoryPlacer.Placement pl = presorted(w, cfg, pred, sim.degree, predictions(w, pred));
         for (int t = 0; t < n; t++) {
             sim.setHome(t, pl.instanceOf(t));
         }
