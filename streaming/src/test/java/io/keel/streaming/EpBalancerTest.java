@@ -14,6 +14,7 @@ import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,6 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EpBalancerTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     /** Zipf-skewed loads: source s sends tokens to expert e with weight 1 / (e + 1)^skew. */
     static int[] zipfLoads(ExpertLayout layout, double skew, int tokensPerRank, SplittableRandom rnd) {
         int r = layout.ranks();
@@ -152,7 +157,7 @@ class EpBalancerTest {
     @Test
     void stepEventsAreRecordedAndReadBack() throws Exception {
         SplittableRandom rnd = new SplittableRandom(4);
-        Path file = Files.createTempFile("keel-epstep", ".jfr");
+        Path file = tmp.resolve("keel-epstep.jfr");
         try (EpBalancer b = new EpBalancer(small(1 << 16)); Recording rec = new Recording()) {
             ExpertLayout layout = b.config().layout();
             rec.enable("keel.EpStep");

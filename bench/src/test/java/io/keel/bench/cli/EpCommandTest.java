@@ -11,8 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EpCommandTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     static String run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -117,7 +122,7 @@ class EpCommandTest {
 
     @Test
     void traceReplaysAProcessedCsvFile() throws IOException {
-        Path csv = Files.createTempFile("keel-trace", ".csv");
+        Path csv = tmp.resolve("keel-trace.csv");
         try {
             // Two datasets, two layers, 16 experts; the first column (a row number) may be left out.
             StringBuilder b = new StringBuilder("dataset,iteration,layer_idx");
@@ -151,7 +156,7 @@ class EpCommandTest {
 
     @Test
     void traceReplaysAPerSourceRawLayout() throws IOException {
-        Path dir = Files.createTempDirectory("keel-raw");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-raw"));
         try {
             for (int rank = 0; rank < 2; rank++) {
                 Files.createDirectories(dir.resolve(Integer.toString(rank)));

@@ -12,8 +12,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KeelCommandTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     /** Runs the CLI in this JVM and returns {exit code, stdout, stderr}. */
     static Object[] run(String... args) {
         PrintStream out = System.out;
@@ -148,7 +153,7 @@ class KeelCommandTest {
         refused("alpha", "select", "--data", "no/such.csv", "--alpha", "7");
         refused("--combine", "select", "--data", "no/such.csv", "--combine", "magic");
         refused("no/such.csv", "select", "--data", "no/such.csv");
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-select");
+        java.nio.file.Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-select"));
         java.nio.file.Path header = dir.resolve("header.csv");
         String columns = "problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n";
         java.nio.file.Files.writeString(header, columns);
@@ -160,7 +165,7 @@ class KeelCommandTest {
 
     @Test
     void selectRefusesRowsTheSelectorWouldRejectNamingFileAndLine() throws IOException {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-select-rows");
+        java.nio.file.Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-select-rows"));
         String columns = "problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n";
         String p1 = "p1,0,0,1,0.5,0.5,1\n";
         java.nio.file.Path csv = dir.resolve("rows.csv");
@@ -194,7 +199,7 @@ class KeelCommandTest {
 
     @Test
     void filesThatAreNotUtf8AreBadArgumentsNamingFileAndLine() throws IOException {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-latin1");
+        java.nio.file.Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-latin1"));
         java.nio.file.Path csv = dir.resolve("latin1.csv");
         java.nio.file.Files.write(csv, ("problem,candidate,cluster,syntax,semantic_score,symbolic_score,correct\n"
                 + "p1,0,0,1,0.5,1,1\r\ncaf\u00e9,0,0,1,0.5,1,1\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -217,7 +222,7 @@ class KeelCommandTest {
 
     @Test
     void kbRefusesBadFilesAndQueriesWithExitTwo() throws IOException {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keel-kb");
+        java.nio.file.Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-kb"));
         java.nio.file.Path bad = dir.resolve("bad.jsonl");
         java.nio.file.Files.writeString(bad, "{\"id\":\"a\",\"task\":\"t\",\"steps\":[\"s\"]}\n{\"id\":\"b\" \"task\"}\n");
         refused("bad.jsonl:2:", "kb", "--add", bad.toString(), "--query", "q");
@@ -268,12 +273,12 @@ class KeelCommandTest {
         assertTrue(((String) r[2]).startsWith("keel: --domain must divide 64, was 7"), (String) r[2]);
         assertEquals(2, run("ep-sim", "--trace", "no/such/folder")[0]);
         // A folder that is not moe-traces is refused before the sweep runs.
-        java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("keel-ep-sim");
+        java.nio.file.Path empty = java.nio.file.Files.createDirectory(tmp.resolve("keel-ep-sim"));
         refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
         java.nio.file.Files.createDirectories(empty.resolve("raw"));
         refused("--trace must be the moe-traces folder", "ep-sim", "--trace", empty.toString());
         // Bad contents are found before the sweep too (it takes most of a minute).
-        java.nio.file.Path widths = java.nio.file.Files.createTempDirectory("keel-ep-sim-widths");
+        java.nio.file.Path widths = java.nio.file.Files.createDirectory(tmp.resolve("keel-ep-sim-widths"));
         java.nio.file.Path rank = java.nio.file.Files.createDirectories(widths.resolve("raw/m/0"));
         java.nio.file.Files.writeString(rank.resolve("moe_layer-0.csv"), "h\n0,\"[1,2]\"\n");
         java.nio.file.Files.writeString(rank.resolve("moe_layer-1.csv"), "h\n0,\"[1,2,3]\"\n");

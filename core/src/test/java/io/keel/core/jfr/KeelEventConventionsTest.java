@@ -11,12 +11,17 @@ import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The conventions of the jfr package: nothing allocated while disabled, fields read back when recording. */
 class KeelEventConventionsTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     @Name("keel.test.Probe")
     static final class ProbeEvent extends KeelEvent {
         int layer;
@@ -50,7 +55,7 @@ class KeelEventConventionsTest {
 
     @Test
     void recordedEventsReadBack() throws Exception {
-        Path file = Files.createTempFile("keel-probe", ".jfr");
+        Path file = tmp.resolve("keel-probe.jfr");
         try (Recording r = new Recording()) {
             r.enable("keel.test.Probe");
             r.start();

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 
@@ -13,6 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeelDataTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     private final String saved = System.getProperty("keel.data");
 
     @AfterEach
@@ -41,7 +46,7 @@ class KeelDataTest {
 
     @Test
     void setAndPresentResolves() throws Exception {
-        Path dir = Files.createTempDirectory("keel-data");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-data"));
         Files.createDirectory(dir.resolve("x"));
         System.setProperty("keel.data", dir.toString());
         assertEquals(dir.resolve("x"), KeelData.require("x"));
@@ -51,7 +56,7 @@ class KeelDataTest {
 
     @Test
     void theEnvironmentVariableIsReadWhenThePropertyIsUnsetOrBlank() throws Exception {
-        Path dir = Files.createTempDirectory("keel-data");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-data"));
         Files.createDirectory(dir.resolve("x"));
         assertEquals(dir.resolve("x"), KeelData.require("x", null, dir.toString()));
         // The build passes an empty keel.data when -Dkeel.data is not given.
@@ -63,7 +68,7 @@ class KeelDataTest {
 
     @Test
     void thePropertyWinsOverTheEnvironmentVariable() throws Exception {
-        Path dir = Files.createTempDirectory("keel-data");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-data"));
         Files.createDirectory(dir.resolve("x"));
         assertEquals(dir.resolve("x"), KeelData.require("x", dir.toString(), "/nonexistent/keel-data"));
         AssertionFailedError e = assertThrows(AssertionFailedError.class,
@@ -75,7 +80,7 @@ class KeelDataTest {
     void bothUnsetSkipsAndARelativeVariableResolvesAgainstTheRoot() throws Exception {
         TestAbortedException e = assertThrows(TestAbortedException.class, () -> KeelData.require("x", null, " "));
         assertTrue(e.getMessage().contains("KEEL_DATA"), e.getMessage());
-        Path dir = Files.createTempDirectory("keel-data");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-data"));
         Files.createDirectories(dir.resolve("data").resolve("x"));
         String root = System.getProperty("keel.root");
         System.setProperty("keel.root", dir.toString());

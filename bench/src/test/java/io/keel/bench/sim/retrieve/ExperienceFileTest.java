@@ -7,12 +7,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExperienceFileTest {
+    /** Every file a test writes goes here; JUnit deletes it afterwards. */
+    @TempDir
+    java.nio.file.Path tmp;
+
     static String error(String content) {
         return assertThrows(IllegalArgumentException.class, () -> ExperienceFile.parse("x.jsonl", content)).getMessage();
     }
@@ -65,7 +70,7 @@ class ExperienceFileTest {
 
     @Test
     void unreadableAndNonUtf8FilesAreErrorsNamingTheFile() throws IOException {
-        Path dir = Files.createTempDirectory("keel-experiences");
+        Path dir = java.nio.file.Files.createDirectory(tmp.resolve("keel-experiences"));
         Path latin1 = dir.resolve("latin1.jsonl");
         Files.write(latin1, "{\"task\":\"t\",\"steps\":[]}\n{\"task\":\"caf\u00e9\",\"steps\":[]}\n"
                 .getBytes(StandardCharsets.ISO_8859_1));
