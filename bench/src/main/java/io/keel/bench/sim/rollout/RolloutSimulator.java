@@ -170,46 +170,70 @@ public final class RolloutSimulator {
     /**
      * keel's instances for the next training step: the planner's shape for {@code w}, unless the
      * instances of the {@code previous} step (null: none) are predicted to run it no more than
-     * {@link RolloutConfig#relaunchSeconds()} slower, which a change of shape would cost. (When
-     * the admission gate runs the rollout in waves, only uniform previous instances may stay.)
+     * {@link RolloutConfig#relaunchSeconds()} slower, which a change of shape would cost. Both
+     * shapes are priced the same way ({@link #shapeSeconds}). (When the admission gate runs the
+     * rollout in waves, only uniform previous instances may stay.)
      */
     private static int[] plannedDegrees(RolloutWorkload w, RolloutConfig cfg, Policy policy, Predictions pred,
                                         int[] previous) {
         int[] next = plannedShape(w, cfg, policy, pred);
-        if (previous == null || sameShape(previous, next)
-                || distinct(previous).length > 1 && inWaves(w, cfg, policy, pred)) {
+        if (previous == null || sameShape(previous, next)) {
             return next;
         }
-        double keep = shapeSeconds(w, cfg, pred, previous);
-        double change = shapeSeconds(w, cfg, pred, next);
+        boolean waves = inWaves(w, cfg, policy, pred);
+        if (waves && distinct(previous).length > 1) {
+            return next;
+        }
+        double keep = shapeSeconds(w, cfg, pred, previous, waves);
+        double change = shapeSeconds(w, cfg, pred, next, waves);
         return change + cfg.relaunchSeconds() < keep ? next : previous;
     }
 
     /**
      * The planners' predicted makespan of {@code w} on exactly the instances {@code degrees}: the
-     * presorted placement's, or, when the trajectories outnumber the instances' batch slots (waves,
-     * which one segment per instance does not describe), the predicted work of the busiest GPU
-     * after {@link #placeByWork} at the loaded token price.
+     * presorted placement's, or, where steps do not follow that placement, the makespan of the
+     * spread by predicted work ({@link #byWorkSeconds}). They do not follow it when the admission
+     * gate runs the rollout in waves ({@code waves}: steps are routed by load) or when the
+     * trajectories outnumber the instances' batch slots (one segment per instance does not
+     * describe that; {@link #place} spreads them by work then).
      */
-    private static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees) {
+    private static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees,
+                                       boolean waves) {
         double[] predicted = pred.shapeLengths(predictions(w, pred));
-        int n = predicted.length;
-        int m = degrees.length;
-        if (n > (long) m * cfg.maxBatch()) {
-            int[] home = new int[n];
-            placeByWork(predicted, degrees, home);
-            double[] seconds = new double[m];
-            for (int t = 0; t < n; t++) {
-                seconds[home[t]] += predicted[t];
-            }
-            double worst = 0;
-            for (int j = 0; j < m; j++) {
-                RooflineCostModel c = new RooflineCostModel(cfg.model(), cfg.gpu(), degrees[j]);
-                worst = Math.max(worst, seconds[j] * SimulatedRollout.loadedTokenSeconds(c));
-            }
-            return worst;
+        if (waves || predicted.length > (long) degrees.length * cfg.maxBatch()) {
+            return byWorkSeconds(w, cfg, pred, degrees, predicted);
         }
         return presorted(w, cfg, pred, degrees, predicted).makespanSeconds();
+    }
+
+    /**
+     * The predicted makespan of {@code lengths} spread over the instances {@code degrees} by
+     * predicted work ({@link #placeByWork}, as routing by load spreads them): each instance's share
+     * priced alone by the planners' cost (its longest trajectory at its batch, its throughput past
+     * the batch limit, its KV), the slowest instance's.
+     */
+    private static double byWorkSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees,
+                                        double[] lengths) {
+        int n = lengths.length;
+        int m = degrees.length;
+        int[] home = new int[n];
+        placeByWork(lengths, degrees, home);
+        int[] count = new int[m];
+        for (int t = 0; t < n; t++) {
+            count[home[t]]++;
+        }
+        double worst = 0;
+        for (int j = 0; j < m; j++) {
+            double[] share = new double[count[j]];
+            int k = 0;
+            for (int t = 0; t < n; t++) {
+                if (home[t] == j) {
+                    share[k++] = lengths[t];
+                }
+            }
+            worst = Math.max(worst, presorted(w, cfg, pred, new int[] {degrees[j]}, share).makespanSeconds());
+        }
+        return worst;
     }
 
     /**
@@ -256,7 +280,7 @@ public final class RolloutSimulator {
         double[] predicted = pred.shapeLengths(predictions(w, pred));
         int widest = usable[usable.length - 1];
         if (inWaves(w, cfg, policy, pred)) {
-            return uniform(cfg.gpus(), bestUniformDegree(w, cfg, pred, ratio, usable, predicted));
+            return uniform(cfg.gpus(), bestUniformDegree(w, cfg, pred, usable, predicted));
         }
         ParallelismPlanner.Plan plan = planDegrees(w, cfg, pred, ratio, usable, predicted);
         if (usable.length > 1) {
@@ -284,22 +308,27 @@ public final class RolloutSimulator {
     /**
      * The degree for a rollout that the admission gate runs in waves. Its steps follow load then,
      * not the placement, so a mix of degrees (planned for presorted placement: the longest
-     * trajectories on the fastest instances) does not hold, and the instances are uniform. The
-     * degree is the planner's fastest uniform one if it is predicted {@link #PLAN_MARGIN} faster
-     * than the widest, else the widest. At llama3.1-8b's short workload on 64 GPUs the planner's mix
-     * (18 x TP1, 17 x TP2, ...) ran 233 s where uniform TP4 ran 198 s (bench/RESULTS.md).
+     * trajectories on the fastest instances) does not hold, and the instances are uniform. Each
+     * uniform degree is priced as load routing runs it ({@link #byWorkSeconds}: every instance
+     * gets an equal share of the work, the longest trajectory sharing its batch), not by the
+     * presorted plan, which gives the longest trajectories instances of their own that waves do
+     * not. The degree is the fastest if it is predicted {@link #PLAN_MARGIN} faster than the
+     * widest, else the widest. (At llama3.1-8b's short workload on 64 GPUs the planner's mix of
+     * 18 x TP1, 17 x TP2, ... ran 233 s where uniform TP4 ran 198 s; at qwen2.5-32b's short
+     * workload on 8 GPUs the presorted plan priced 2 x TP4 at half TP8's time by running the
+     * longest trajectory alone, and 2 x TP4 ran 5% slower: bench/RESULTS.md.)
      */
-    private static int bestUniformDegree(RolloutWorkload w, RolloutConfig cfg, Predictions pred, double ratio, int[] usable,
+    private static int bestUniformDegree(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] usable,
                                          double[] predicted) {
         int widest = usable[usable.length - 1];
-        double wide = planDegrees(w, cfg, pred, ratio, new int[] {widest}, predicted).makespanSeconds();
+        double wide = byWorkSeconds(w, cfg, pred, uniform(cfg.gpus(), widest), predicted);
         int best = widest;
         double bestSeconds = wide;
         for (int d : usable) {
             if (d == widest) {
                 continue;
             }
-            double seconds = planDegrees(w, cfg, pred, ratio, new int[] {d}, predicted).makespanSeconds();
+            double seconds = byWorkSeconds(w, cfg, pred, uniform(cfg.gpus(), d), predicted);
             if (seconds < bestSeconds) {
                 bestSeconds = seconds;
                 best = d;

@@ -119,11 +119,26 @@ class RolloutSimulatorTest {
     }
 
     @Test
+    void inWavesAShapeIsPricedAsLoadRoutingRunsIt() {
+        // qwen2.5-32b's short workload on 8 GPUs at load 2: the gate runs it in waves. The presorted plan
+        // priced 2 x TP4 at about half of TP8's time by giving the longest trajectory an instance of its
+        // own, which routing by load does not do; 2 x TP4 then ran 5% slower than TP8 and paid a re-launch.
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 8).withTrainingSteps(3);
+        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
+        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
+        RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
+        assertEquals("1xTP8", keel.instances());
+        assertEquals(0, keel.relaunches());
+    }
+
+    @Test
     void aChangeOfShapeCostsTheRelaunchAndTooDearAOneKeepsTheShape() {
+        // At load 1 nothing is held back, and the planner's mix for the presorted placement beats 2 x TP8.
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 16, 8).withTrainingSteps(3);
         RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
         List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 4)), cfg, 4);
+                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 1, 4)), cfg, 4);
         RolloutResult free = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(0), Policy.keel());
         assertTrue(free.relaunches() > 0, "the planner kept the cold step's shape: " + free.instances());
         // The same decisions with a 7 s re-launch: every re-launched step starts 7 s later and is otherwise the same run.
@@ -149,7 +164,7 @@ class RolloutSimulatorTest {
         // SimulatedRollout also checks its KV ledger at every move and every sent transfer (assert, on in
         // tests): charged = residents' KV + KV still leaving.
         assertTrue(SimulatedRollout.class.desiredAssertionStatus(), "run the tests with -ea");
-        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 4).withTrainingSteps(2).withMaxBatch(256);
+        RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 16, 4).withTrainingSteps(2).withMaxBatch(256);
         RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
         List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
                 p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
