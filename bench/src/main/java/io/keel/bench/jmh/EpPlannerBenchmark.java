@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One layer's replication plan on UltraEP's synthetic workload: the quota planner (exact; with
- * eps 0.005, the largest that keeps max/mean at most 1.005; with UltraEP's own eps 0.01, also on
+ * eps 0.005, the largest that keeps max/mean at most 1.005; both also reading the caller's matrix
+ * in place instead of copying it; with UltraEP's own eps 0.01, also on
  * the per-rank path that UltraEP's timing includes, where each rank plans from the all-gathered
  * loads and writes its own reroute prefix), UltraEP's legacy greedy solver (baseline,
  * re-derived), the EPLB-compatible planner, and the floor control (a SIMD column sum of the same
@@ -50,6 +51,8 @@ public class EpPlannerBenchmark extends KeelBenchmark {
     private int[][] totals;
     private QuotaPlanner exact;
     private QuotaPlanner tolerant;
+    private QuotaPlanner exactBorrowing;
+    private QuotaPlanner tolerantBorrowing;
     private LegacyGreedyPlanner legacy;
     private QuotaPlanner ultraEpEps;
     private EplbPlanner eplb;
@@ -79,6 +82,8 @@ public class EpPlannerBenchmark extends KeelBenchmark {
         }
         exact = new QuotaPlanner(layout);
         tolerant = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.005));
+        exactBorrowing = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withBorrowInput(true));
+        tolerantBorrowing = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.005).withBorrowInput(true));
         ultraEpEps = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withEps(0.01));
         this.ranks = ranks;
         this.experts = experts;
@@ -103,6 +108,18 @@ public class EpPlannerBenchmark extends KeelBenchmark {
     @Benchmark
     public long quotaEps005() {
         return tolerant.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /** {@link #quotaExact} reading the caller's matrix in place ({@code Options.borrowInput}): no copy. */
+    @Benchmark
+    public long quotaExactBorrowed() {
+        return exactBorrowing.plan(loads[batch()]).maxRankLoad();
+    }
+
+    /** {@link #quotaEps005} reading the caller's matrix in place ({@code Options.borrowInput}): no copy. */
+    @Benchmark
+    public long quotaEps005Borrowed() {
+        return tolerantBorrowing.plan(loads[batch()]).maxRankLoad();
     }
 
     /** Quota planner at UltraEP's tolerance, eps 0.01. */

@@ -21,7 +21,8 @@ import io.keel.planners.ep.internal.TinyExact;
  *
  * <p>How {@link #plan} gets there, top-down:
  * <ol>
- *   <li>Stage a copy of the input and validate it in one pass that sums each expert's column.</li>
+ *   <li>Stage a copy of the input (or, with {@link Options#borrowInput()}, read it in place) and
+ *       validate it in one pass that sums each expert's column.</li>
  *   <li>Threshold search: the smallest bound {@code T >= max(lowerBound, (1 + eps) lowerBound)}
  *       for which a deterministic greedy ({@code ThresholdGreedy}) sheds every overloaded rank's
  *       excess into replicas on ranks of the same scale-up domain that have slack and a free
@@ -58,9 +59,11 @@ public final class QuotaPlanner {
      * @param minTokensPerReplica smallest quota a replica may get (UltraEP: 1024; 0 = any)
      * @param eps accepted relative slack over the lower bound (0 = search for the exact best)
      * @param localityAware whether instances take their own rank's tokens first
+     * @param borrowInput whether {@link #plan(int[])} reads the caller's array instead of a copy
+     *     of it (see there); {@code false} by default
      */
-    public record Options(int minTokensPerReplica, double eps, boolean localityAware) {
-        /** UltraEP's defaults: 1024 tokens per replica, exact search, locality-aware split. */
+    public record Options(int minTokensPerReplica, double eps, boolean localityAware, boolean borrowInput) {
+        /** UltraEP's defaults: 1024 tokens per replica, exact search, locality-aware split, input copied. */
         public static final Options DEFAULTS = new Options(1024, 0.0, true);
 
         /** Validates the options. */
@@ -69,19 +72,29 @@ public final class QuotaPlanner {
             Checks.inRange("eps", eps, 0.0, 1.0);
         }
 
+        /** Options that copy the input ({@code borrowInput} false). */
+        public Options(int minTokensPerReplica, double eps, boolean localityAware) {
+            this(minTokensPerReplica, eps, localityAware, false);
+        }
+
         /** These options with another minimum replica size. */
         public Options withMinTokensPerReplica(int min) {
-            return new Options(min, eps, localityAware);
+            return new Options(min, eps, localityAware, borrowInput);
         }
 
         /** These options with another tolerance. */
         public Options withEps(double e) {
-            return new Options(minTokensPerReplica, e, localityAware);
+            return new Options(minTokensPerReplica, e, localityAware, borrowInput);
         }
 
         /** These options with the locality-aware split on or off. */
         public Options withLocalityAware(boolean on) {
-            return new Options(minTokensPerReplica, eps, on);
+            return new Options(minTokensPerReplica, eps, on, borrowInput);
+        }
+
+        /** These options with {@link QuotaPlanner#plan(int[])} reading the caller's array, or a copy. */
+        public Options withBorrowInput(boolean on) {
+            return new Options(minTokensPerReplica, eps, localityAware, on);
         }
     }
 
@@ -105,7 +118,8 @@ public final class QuotaPlanner {
     private final int[] residualNeed;
     private final int[] instanceLocal;
     private final LargestRemainderSplit splitter;
-    private int[] staging;
+    private final int[] bufferA;
+    private final int[] bufferB;
     private int probes;
 
     /** A planner with {@link Options#DEFAULTS}. */
@@ -138,7 +152,8 @@ public final class QuotaPlanner {
         residualNeed = new int[domainSize];
         instanceLocal = new int[domainSize];
         splitter = new LargestRemainderSplit(ranks);
-        staging = new int[ranks * experts];
+        bufferA = plan.sourceLoads();
+        bufferB = new int[ranks * experts];
     }
 
     /** The layout planned for. */
@@ -171,16 +186,36 @@ public final class QuotaPlanner {
         resident.clear();
     }
 
-    /** Plans from {@code loads[s * E + e]}, exactly R x E values. */
+    /**
+     * Plans from {@code loads[s * E + e]}, exactly R x E values.
+     *
+     * <p>By default the planner copies {@code loads} (into one of two buffers of its own, so a
+     * rejected call leaves the last plan's source matrix intact). With {@link
+     * Options#borrowInput()} it reads {@code loads} in place and the plan keeps reading it: an
+     * expert with one instance answers {@link ReplicationPlan#tokens} and {@link
+     * ReplicationPlan#writeReroutePrefix} from it. That saves a copy of the matrix per call (at 256
+     * ranks x 1,024 experts, 1 MiB, most of the call's time), and asks the caller not to change
+     * {@code loads} while it reads the plan: refilling the array for the next call changes the
+     * previous plan's answers, also when that call then rejects the new values.
+     */
     public ReplicationPlan plan(int[] loads) {
         Checks.notNull("loads", loads);
         Checks.sameLength("loads", loads.length, ranks * experts);
-        System.arraycopy(loads, 0, staging, 0, loads.length);
-        sumStaged();
-        return planStaged();
+        if (options.borrowInput()) {
+            sumColumns(loads);
+            return planFrom(loads);
+        }
+        int[] stage = spareBuffer();
+        System.arraycopy(loads, 0, stage, 0, loads.length);
+        sumColumns(stage);
+        return planFrom(stage);
     }
 
-    /** Plans from an int32 row-major R x E segment (native order, e.g. pinned host memory). */
+    /**
+     * Plans from an int32 row-major R x E segment (native order, e.g. pinned host memory). A
+     * segment is always copied, {@link Options#borrowInput()} or not: its memory may be freed, or
+     * written by a device, while the plan is read.
+     */
     public ReplicationPlan plan(MemorySegment loads) {
         Checks.notNull("loads", loads);
         long need = (long) ranks * experts * Integer.BYTES;
@@ -193,19 +228,24 @@ public final class QuotaPlanner {
         if (!loads.isAccessibleBy(Thread.currentThread())) {
             throw new IllegalArgumentException("loads: its confined arena belongs to another thread");
         }
-        MemorySegment.copy(loads, INT, 0, staging, 0, ranks * experts);
-        sumStaged();
-        return planStaged();
+        int[] stage = spareBuffer();
+        MemorySegment.copy(loads, INT, 0, stage, 0, ranks * experts);
+        sumColumns(stage);
+        return planFrom(stage);
+    }
+
+    /** The planner's buffer that the last plan does not read (it may read the other, or a borrowed array). */
+    private int[] spareBuffer() {
+        return plan.sourceLoads() == bufferA ? bufferB : bufferA;
     }
 
     /**
-     * Sums each column of the staged copy in one pass that C2 vectorizes. Values are summed as
+     * Sums each column of {@code copy} in one pass that C2 vectorizes. Values are summed as
      * unsigned, so a negative one adds at least 2^31 and shows as a column total over
-     * {@code Integer.MAX_VALUE}, the same test as an overflow (see {@link #planStaged}). (A long[]
+     * {@code Integer.MAX_VALUE}, the same test as an overflow (see {@link #planFrom}). (A long[]
      * accumulator over an int[] source also lets C2 vectorize: the arrays cannot alias.)
      */
-    private void sumStaged() {
-        final int[] copy = staging;
+    private void sumColumns(int[] copy) {
         final long[] sum = columnTotals;
         final int n = experts;
         java.util.Arrays.fill(sum, 0);
@@ -217,23 +257,23 @@ public final class QuotaPlanner {
     }
 
     /**
-     * Checks the column totals of the staged input (a negative value or an overflow shows as a
+     * Checks the column totals of {@code source} (a negative value or an overflow shows as a
      * total over {@code Integer.MAX_VALUE}; which of the two is found again only on failure); on
-     * success the staged copy becomes the plan's source matrix.
+     * success {@code source} becomes the plan's source matrix.
      */
-    private ReplicationPlan planStaged() {
+    private ReplicationPlan planFrom(int[] source) {
         final long[] sum = columnTotals;
         for (int e = 0; e < experts; e++) {
             if (sum[e] > Integer.MAX_VALUE) {
-                for (int v : staging) {
+                for (int v : source) {
                     if (v < 0) {
-                        throw negative(staging);
+                        throw negative(source);
                     }
                 }
                 checkTotals("loads");
             }
         }
-        staging = plan.swapSourceLoads(staging);
+        plan.setSourceLoads(source);
         return solve(true);
     }
 

@@ -34,7 +34,7 @@ public final class ReplicationPlan {
     private final ExpertLayout layout;
     private final int ranks;
     private final int experts;
-    /** The validated source matrix of the call (row-major R x E); swapped in, never copied. */
+    /** The validated source matrix of the call (row-major R x E): the planner's copy or the caller's array, never copied here. */
     private int[] sourceLoads;
     private final int[] expertLoad;
     private final int[] masterQuota;
@@ -112,14 +112,9 @@ public final class ReplicationPlan {
 
     // ---- Writers: the planner builds a plan through these, in this order. ----
 
-    /**
-     * Takes {@code validated} (R x E, already checked) as this plan's source matrix and returns
-     * the previous one, for the planner to stage the next call in.
-     */
-    int[] swapSourceLoads(int[] validated) {
-        int[] previous = sourceLoads;
+    /** Takes {@code validated} (R x E, already checked) as this plan's source matrix (referenced, not copied). */
+    void setSourceLoads(int[] validated) {
         sourceLoads = validated;
-        return previous;
     }
 
     /**

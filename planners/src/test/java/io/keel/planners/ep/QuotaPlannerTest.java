@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import io.keel.core.testing.AllocationProbe;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -198,6 +199,7 @@ class QuotaPlannerTest {
         ReplicationPlan p = planner.plan(loads);
         long max = p.maxRankLoad();
         int replicas = p.replicaCount();
+        int[][] prefixes = reroutePrefixes(p);
         int[] bad = loads.clone();
         bad[5] = -1;
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(bad));
@@ -211,9 +213,53 @@ class QuotaPlannerTest {
         assertThrows(IllegalArgumentException.class, () -> planner.planTotals(new int[9]));
         assertEquals(max, planner.lastPlan().maxRankLoad());
         assertEquals(replicas, planner.lastPlan().replicaCount());
+        // The rejected inputs were copied into the planner's spare buffer, not over the plan's source matrix.
+        assertArrayEquals(prefixes, reroutePrefixes(planner.lastPlan()));
         ReplicationPlan again = planner.plan(loads);
         assertEquals(max, again.maxRankLoad());
         assertEquals(replicas, again.replicaCount());
+    }
+
+    private static int[][] reroutePrefixes(ReplicationPlan p) {
+        int[][] out = new int[p.layout().ranks()][p.layout().experts() * p.maxInstanceCount()];
+        for (int s = 0; s < out.length; s++) {
+            p.writeReroutePrefix(s, out[s], p.maxInstanceCount());
+        }
+        return out;
+    }
+
+    @Test
+    void aBorrowedArrayIsReadInPlaceAndASegmentIsStillCopied() {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 8, 2, 4, 64);
+        QuotaPlanner copying = new QuotaPlanner(layout);
+        QuotaPlanner borrowing = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withBorrowInput(true));
+        int[] loads = skewed(new SplittableRandom(3), 4, 8);
+        int[] original = loads.clone();
+        ReplicationPlan copied = copying.plan(loads);
+        ReplicationPlan borrowed = borrowing.plan(loads);
+        assertArrayEquals(reroutePrefixes(copied), reroutePrefixes(borrowed));
+        int e = 0;
+        while (borrowed.instanceCount(e) > 1) {
+            e++;
+        }
+        // The documented cost of borrowing: the plan reads the caller's array for an expert with one instance.
+        loads[2 * 8 + e] += 5;
+        assertEquals(original[2 * 8 + e] + 5, borrowed.tokens(2, e, 0));
+        assertEquals(original[2 * 8 + e], copied.tokens(2, e, 0));
+        loads[2 * 8 + e] -= 5;
+        // A segment is copied into the planner's own buffer, never into the array the last plan borrowed.
+        try (Arena arena = Arena.ofConfined()) {
+            int[] other = skewed(new SplittableRandom(4), 4, 8);
+            MemorySegment seg = arena.allocate((long) other.length * 4);
+            MemorySegment.copy(other, 0, seg, ValueLayout.JAVA_INT, 0, other.length);
+            ReplicationPlan fromSegment = borrowing.plan(seg);
+            assertArrayEquals(original, loads);
+            assertArrayEquals(reroutePrefixes(new QuotaPlanner(layout).plan(other)), reroutePrefixes(fromSegment));
+            seg.fill((byte) 0);
+            assertArrayEquals(reroutePrefixes(new QuotaPlanner(layout).plan(other)), reroutePrefixes(fromSegment));
+            // And the next borrowed call reads the array again.
+            assertArrayEquals(reroutePrefixes(copied), reroutePrefixes(borrowing.plan(loads)));
+        }
     }
 
     @Test
@@ -238,6 +284,9 @@ class QuotaPlannerTest {
         }
         int[] next = {0};
         AllocationProbe.assertZeroAllocation("QuotaPlanner.plan", () -> planner.plan(inputs[next[0]++ & 3]), 2000);
+        QuotaPlanner borrowing = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withBorrowInput(true));
+        AllocationProbe.assertZeroAllocation("QuotaPlanner.plan, input borrowed",
+                () -> borrowing.plan(inputs[next[0]++ & 3]), 2000);
     }
 
     static int[] skewed(SplittableRandom rnd, int ranks, int experts) {
