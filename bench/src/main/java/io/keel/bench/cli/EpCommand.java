@@ -69,6 +69,10 @@ public final class EpCommand implements Runnable {
     @Option(names = "--eps", description = "Quota planner: accepted slack over the lower bound (default ${DEFAULT-VALUE}).")
     double eps = 0.0;
 
+    @Option(names = "--borrow-input", description = "Quota planner: read each microbatch's matrix in place instead of "
+            + "copying it (QuotaPlanner.Options.borrowInput; same plans, one copy less per plan).")
+    boolean borrowInput;
+
     @Option(names = "--rounds", description = "Timed plans per microbatch (default ${DEFAULT-VALUE}).")
     int rounds = 200;
 
@@ -128,7 +132,7 @@ public final class EpCommand implements Runnable {
             return;
         }
         EpEvaluation.Kind kind = Arguments.from(spec, () -> EpEvaluation.Kind.parse(planner));
-        QuotaPlanner.Options options = Arguments.from(spec, () -> new QuotaPlanner.Options(minTokens, eps, true));
+        QuotaPlanner.Options options = Arguments.from(spec, () -> new QuotaPlanner.Options(minTokens, eps, true, borrowInput));
         if (rounds < 1) {
             throw Arguments.bad(spec, "--rounds must be >= 1, was " + rounds);
         }
@@ -197,6 +201,7 @@ public final class EpCommand implements Runnable {
         out.put("slots", slots);
         out.put("domain", domain);
         out.put("microbatches", microbatches);
+        out.put("borrowInput", options.borrowInput());
         summary(out, res);
         out.put("alpha", w.alpha());
         if (kind == EpEvaluation.Kind.QUOTA) {

@@ -49,6 +49,28 @@ class EpCommandTest {
     }
 
     @Test
+    void aBorrowedInputPlansTheSame() {
+        String[] args = {"ep", "--ranks", "16", "--experts", "64", "--domain", "16", "--tokens-per-rank", "2048",
+            "--microbatches", "3", "--rounds", "3", "--imbalance", "2", "--eps", "0.005", "--json"};
+        String copied = run(args);
+        String[] withFlag = java.util.Arrays.copyOf(args, args.length + 1);
+        withFlag[args.length] = "--borrow-input";
+        String borrowed = run(withFlag);
+        assertTrue(copied.contains("\"borrowInput\":false"), copied);
+        assertTrue(borrowed.contains("\"borrowInput\":true"), borrowed);
+        for (String key : new String[] {"finalImbalance", "replicas", "lowerBoundImbalance"}) {
+            assertEquals(field(copied, key), field(borrowed, key), key);
+        }
+    }
+
+    /** The JSON object after {@code "key":}, up to its closing brace. */
+    private static String field(String json, String key) {
+        int at = json.indexOf("\"" + key + "\":");
+        assertTrue(at >= 0, key + " missing in " + json);
+        return json.substring(at, json.indexOf('}', at) + 1);
+    }
+
+    @Test
     void withoutDomainTheDomainIsSixtyFourOrEveryRank() {
         String out = run("ep", "--ranks", "8", "--experts", "32", "--tokens-per-rank", "512", "--microbatches", "1",
                 "--rounds", "2", "--json");
