@@ -15,6 +15,14 @@ import io.keel.planners.rollout.RuntimePredictor;
 final class Predictions {
     private static final int HISTORY_PER_GROUP = 64;
     private static final int TRACKED_STEPS = 128;
+    /**
+     * Finished trajectories after which a cold gate charges their mean plus one deviation instead
+     * of the context cap. A fixed count, because what an estimate of a mean and a deviation needs
+     * is a sample, not a share of the rollout: it was {@code max(16, n / 20)}, which at 9,008
+     * short trajectories on 64 GPUs kept the cap (5-10x their real contexts) until 450 had
+     * finished, and made keel's cold step 11% slower than the baselines' (bench/RESULTS.md).
+     */
+    static final int COLD_SAMPLE = 16;
 
     private final Policy policy;
     private final RuntimePredictor predictor;
@@ -202,10 +210,10 @@ final class Predictions {
 
     /**
      * The peak context the admission gate charges {@code t}: the oracle's true final context;
-     * with history, its {@link #predictedPeak}; without, the context cap until {@code max(16,
-     * n/20)} trajectories of this training step have finished, then the mean plus one standard
-     * deviation of their final contexts (early finishers are the short ones; the deviation pads
-     * that bias), and never less than its context now.
+     * with history, its {@link #predictedPeak}; without, the context cap until {@link
+     * #COLD_SAMPLE} trajectories of this training step have finished, then the mean plus one
+     * standard deviation of their final contexts (early finishers are the short ones; the
+     * deviation pads that bias), and never less than its context now.
      */
     double gatePeak(SimulatedRollout sim, int t) {
         return gatePeak(t, sim.ctx[t]);
@@ -221,7 +229,7 @@ final class Predictions {
         }
         int cap = w.params().contextCap();
         double estimate = cap;
-        if (rolloutFinished >= Math.max(16, w.trajectories() / 20)) {
+        if (rolloutFinished >= COLD_SAMPLE) {
             double mean = rolloutFinalSum / rolloutFinished;
             double sd = Math.sqrt(Math.max(0.0, rolloutFinalSquares / rolloutFinished - mean * mean));
             estimate = Math.min(cap, mean + sd);
