@@ -28,6 +28,12 @@ class RolloutSimulatorTest {
         return RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 8, degree).withTrainingSteps(2);
     }
 
+    /** The training steps of {@code workload} sized to load {@code rho} on {@code cfg}, drawn from {@code seed}. */
+    private static List<RolloutWorkload> atLoad(String workload, RolloutConfig cfg, double rho, long seed) {
+        RolloutWorkload.Params p = RolloutWorkload.Params.named(workload, 16);
+        return RolloutSimulator.trainingSteps(p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, rho, seed)), cfg, seed);
+    }
+
     @Test
     void everyTokenOnceEveryTrajectoryFinishesAndNoneBeatsTheLowerBound() {
         for (long seed = 1; seed <= 3; seed++) {
@@ -91,9 +97,7 @@ class RolloutSimulatorTest {
     @Test
     void theAdmissionGateStopsTheThrashThatAdmittingEveryTrajectoryCauses() {
         RolloutConfig cfg = small(2);
-        RolloutWorkload.Params p = RolloutWorkload.Params.swe(16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 4, 3)), cfg, 3);
+        List<RolloutWorkload> steps = atLoad("swe", cfg, 4, 3);
         RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
         RolloutResult noGate = RolloutSimulator.run(steps, cfg, Policy.ablations().stream()
                 .filter(q -> q.name().equals("keel-no-residency")).findFirst().orElseThrow());
@@ -111,9 +115,7 @@ class RolloutSimulatorTest {
     void inWavesUnderTheGateKeelRunsOneDegree() {
         // Steps follow load under the gate, so a mix planned for presorted placement does not hold.
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 16, 8).withTrainingSteps(2);
-        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 4)), cfg, 4);
+        List<RolloutWorkload> steps = atLoad("short", cfg, 2, 4);
         RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
         assertTrue(keel.instances().matches("\\d+xTP\\d"), keel.instances());
     }
@@ -124,9 +126,7 @@ class RolloutSimulatorTest {
         // priced 2 x TP4 at about half of TP8's time by giving the longest trajectory an instance of its
         // own, which routing by load does not do; 2 x TP4 then ran 5% slower than TP8 and paid a re-launch.
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 8).withTrainingSteps(3);
-        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
+        List<RolloutWorkload> steps = atLoad("short", cfg, 2, 1);
         RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel());
         assertEquals("1xTP8", keel.instances());
         assertEquals(0, keel.relaunches());
@@ -138,9 +138,7 @@ class RolloutSimulatorTest {
         // the rollout (n / 20: 56 of these 1,120) the cap, 5-10x a short trajectory's context, held most of them
         // back for a tenth of the step.
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 8, 8).withTrainingSteps(1);
-        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
+        List<RolloutWorkload> steps = atLoad("short", cfg, 2, 1);
         double keel = RolloutSimulator.run(steps, cfg, Policy.keel()).makespanSeconds();
         double verl = RolloutSimulator.run(steps, cfg, Policy.verl()).makespanSeconds();
         assertTrue(keel < 1.06 * verl, "keel's cold step " + keel + " s, verl's " + verl + " s");
@@ -150,9 +148,7 @@ class RolloutSimulatorTest {
     void aChangeOfShapeCostsTheRelaunchAndTooDearAOneKeepsTheShape() {
         // At load 1 nothing is held back, and the planner's mix for the presorted placement beats 2 x TP8.
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.LLAMA31_8B, 16, 8).withTrainingSteps(3);
-        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 1, 4)), cfg, 4);
+        List<RolloutWorkload> steps = atLoad("short", cfg, 1, 4);
         RolloutResult free = RolloutSimulator.run(steps, cfg.withRelaunchSeconds(0), Policy.keel());
         assertTrue(free.relaunches() > 0, "the planner kept the cold step's shape: " + free.instances());
         // The same decisions with a 7 s re-launch: every re-launched step starts 7 s later and is otherwise the same run.
@@ -179,9 +175,7 @@ class RolloutSimulatorTest {
         // tests): charged = residents' KV + KV still leaving.
         assertTrue(SimulatedRollout.class.desiredAssertionStatus(), "run the tests with -ea");
         RolloutConfig cfg = RolloutConfig.defaults(ModelSpec.QWEN25_32B, 16, 4).withTrainingSteps(2).withMaxBatch(256);
-        RolloutWorkload.Params p = RolloutWorkload.Params.named("short", 16);
-        List<RolloutWorkload> steps = RolloutSimulator.trainingSteps(
-                p.withTrajectories(RolloutSimulator.trajectoriesForLoad(p, cfg, 2, 1)), cfg, 1);
+        List<RolloutWorkload> steps = atLoad("short", cfg, 2, 1);
         double[] freed = new double[2];
         RolloutResult keel = RolloutSimulator.run(steps, cfg, Policy.keel(), sim -> {
             freed[0] += sim.freedAtMove;
