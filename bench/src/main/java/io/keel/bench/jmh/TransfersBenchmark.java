@@ -60,6 +60,7 @@ public class TransfersBenchmark extends KeelBenchmark {
     private RelayPlanner[] depthTwoPlans;
     private TileStreamPacker packer;
     private EpBalancer balancer;
+    private EpBalancer borrowing;
     private final int[] columnSums = new int[256];
     private int next;
 
@@ -86,6 +87,8 @@ public class TransfersBenchmark extends KeelBenchmark {
         relay = RelayPlanner.uniform(64, 400e9, 256, transfers);
         packer = TileStreamPacker.withDefaults(64, transfers, transfers, 32);
         balancer = new EpBalancer(EpBalancer.Config.defaults(layout, 1));
+        borrowing = new EpBalancer(EpBalancer.Config.defaults(layout, 1)
+                .withPlannerOptions(QuotaPlanner.Options.DEFAULTS.withBorrowInput(true)));
     }
 
     /** Frees the off-heap tables. */
@@ -93,6 +96,7 @@ public class TransfersBenchmark extends KeelBenchmark {
     public void tearDown() {
         packer.close();
         balancer.close();
+        borrowing.close();
     }
 
     private int batch() {
@@ -139,6 +143,12 @@ public class TransfersBenchmark extends KeelBenchmark {
     @Benchmark
     public BalancedStep step() {
         return balancer.step(0, loads[batch()]);
+    }
+
+    /** {@link #step} with the planner reading the load matrix in place ({@code Options.borrowInput}). */
+    @Benchmark
+    public BalancedStep stepBorrowed() {
+        return borrowing.step(0, loads[batch()]);
     }
 
     /** Floor control: a SIMD column sum of the step's load matrix (the least any step must read). */
