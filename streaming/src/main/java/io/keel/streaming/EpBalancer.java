@@ -156,7 +156,8 @@ public final class EpBalancer implements AutoCloseable {
      * to expert {@code e}): replicas, relay trees, task table.
      *
      * @throws IllegalArgumentException on a layer out of range or bad loads (the previous step's
-     *     view stays as it was)
+     *     view stays as it was, unless the planner borrows its input and {@code loads} is the array
+     *     the previous step read: {@link QuotaPlanner#plan(int[])})
      * @throws IllegalStateException after {@link #close()}
      */
     public BalancedStep step(int layer, int[] loads) {

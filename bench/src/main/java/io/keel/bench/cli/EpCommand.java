@@ -220,6 +220,7 @@ public final class EpCommand implements Runnable {
         out.put("finalImbalance", EpEvaluation.meanMax(res.finalImbalance()));
         out.put("lowerBoundImbalance", EpEvaluation.meanMax(res.lowerBound()));
         out.put("replicas", EpEvaluation.meanMax(res.replicas()));
+        out.put("tokensOffSource", res.tokensOffSource());
         out.put("planMicros", Measure.micros(res.planNanos()));
         out.put("allocatedBytesPerPlan", res.allocatedBytesPerPlan());
         out.put("allocatedBytesPerPlanMin", res.allocatedBytesPerPlanMin());
@@ -263,6 +264,7 @@ public final class EpCommand implements Runnable {
         Map<String, Object> out = Report.object();
         out.put("planner", kind.label());
         out.put("slots", slots);
+        out.put("borrowInput", options.borrowInput());
         out.put("trace", trace.toString());
         out.put("layers", rows);
         return out;

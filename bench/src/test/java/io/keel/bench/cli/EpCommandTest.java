@@ -61,6 +61,21 @@ class EpCommandTest {
         for (String key : new String[] {"finalImbalance", "replicas", "lowerBoundImbalance"}) {
             assertEquals(field(copied, key), field(borrowed, key), key);
         }
+        // The token split reads the matrix: the tokens computed off their source rank must agree too.
+        assertEquals(number(copied, "tokensOffSource"), number(borrowed, "tokensOffSource"));
+        assertTrue(Long.parseLong(number(copied, "tokensOffSource")) > 0, copied);
+    }
+
+    /** The JSON number after {@code "key":}. */
+    private static String number(String json, String key) {
+        int at = json.indexOf("\"" + key + "\":");
+        assertTrue(at >= 0, key + " missing in " + json);
+        int from = at + key.length() + 3;
+        int to = from;
+        while (to < json.length() && (Character.isDigit(json.charAt(to)) || json.charAt(to) == '-')) {
+            to++;
+        }
+        return json.substring(from, to);
     }
 
     /** The JSON object after {@code "key":}, up to its closing brace. */

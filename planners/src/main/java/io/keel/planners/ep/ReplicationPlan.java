@@ -6,7 +6,9 @@ import io.keel.planners.ep.internal.ResidentSet;
 
 /**
  * The result of one {@link QuotaPlanner} call: a reusable view over the planner's arrays, valid
- * until its next successful {@code plan} call (a call that fails validation leaves it as it was).
+ * until its next successful {@code plan} call (a call that fails validation leaves it as it was,
+ * unless the planner borrows its input and the caller changed that array: {@link
+ * QuotaPlanner#plan(int[])}).
  *
  * <p>What it holds, for a layout of R ranks, E experts, S redundant slots per rank:
  * <ul>

@@ -45,7 +45,7 @@ class QuotaPlannerPropertiesTest {
             }
             int[] mins = {0, 1, 7, 64, 1024};
             QuotaPlanner.Options options = new QuotaPlanner.Options(mins[rnd.nextInt(mins.length)],
-                    rnd.nextInt(4) == 0 ? rnd.nextDouble() * 0.05 : 0.0, rnd.nextBoolean());
+                    rnd.nextInt(4) == 0 ? rnd.nextDouble() * 0.05 : 0.0, rnd.nextBoolean(), rnd.nextBoolean());
             int[] loads = new int[ranks * experts];
             int scale = 1 << rnd.nextInt(14);
             double skew = rnd.nextDouble() * 3;

@@ -197,8 +197,8 @@ public final class RolloutSimulator {
      * trajectories outnumber the instances' batch slots (one segment per instance does not
      * describe that; {@link #place} spreads them by work then).
      */
-    private static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees,
-                                       boolean waves) {
+    static double shapeSeconds(RolloutWorkload w, RolloutConfig cfg, Predictions pred, int[] degrees,
+                               boolean waves) {
         double[] predicted = pred.shapeLengths(predictions(w, pred));
         if (waves || predicted.length > (long) degrees.length * cfg.maxBatch()) {
             return byWorkSeconds(w, cfg, pred, degrees, predicted);
