@@ -235,9 +235,9 @@ public final class EpCommand implements Runnable {
             List<MoeTraces.Totals> all = Arguments.from(spec, () -> MoeTraces.readProcessed(trace));
             int e = all.get(0).counts().length;
             boolean ranksGiven = spec.commandLine().getParseResult().hasMatchedOption("--ranks");
-        if (ranksGiven && ranks < 1) {
-            throw Arguments.bad(spec, "--ranks must be >= 1, was " + ranks);
-        }
+            if (ranksGiven && ranks < 1) {
+                throw Arguments.bad(spec, "--ranks must be >= 1, was " + ranks);
+            }
             processed(rows, name, all, ranksGiven ? ranks : largestDivisorUpTo8(e), kind, options, traceRounds);
         } else if (MoeTraces.isRawLayout(trace)) {
             raw(rows, name, Arguments.from(spec, () -> MoeTraces.readRawLayout(trace, name)), kind, options, traceRounds);

@@ -218,19 +218,22 @@ public final class RolloutSimulator {
         int m = degrees.length;
         int[] home = new int[n];
         placeByWork(lengths, degrees, home);
-        int[] count = new int[m];
+        // The lengths grouped by instance, in index order within each (a counting sort).
+        int[] start = new int[m + 1];
         for (int t = 0; t < n; t++) {
-            count[home[t]]++;
+            start[home[t] + 1]++;
+        }
+        for (int j = 0; j < m; j++) {
+            start[j + 1] += start[j];
+        }
+        int[] next = Arrays.copyOf(start, m);
+        double[] grouped = new double[n];
+        for (int t = 0; t < n; t++) {
+            grouped[next[home[t]]++] = lengths[t];
         }
         double worst = 0;
         for (int j = 0; j < m; j++) {
-            double[] share = new double[count[j]];
-            int k = 0;
-            for (int t = 0; t < n; t++) {
-                if (home[t] == j) {
-                    share[k++] = lengths[t];
-                }
-            }
+            double[] share = Arrays.copyOfRange(grouped, start[j], start[j + 1]);
             worst = Math.max(worst, presorted(w, cfg, pred, new int[] {degrees[j]}, share).makespanSeconds());
         }
         return worst;
