@@ -1,9 +1,9 @@
 package io.keel.planners.ep;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import io.keel.core.Checks;
+import io.keel.planners.ep.internal.ColumnSum;
 import io.keel.planners.ep.internal.GreedyResult;
 import io.keel.planners.ep.internal.LargestRemainderSplit;
 import io.keel.planners.ep.internal.ResidentSet;
@@ -101,8 +101,6 @@ public final class QuotaPlanner {
         }
     }
 
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-
     private final ExpertLayout layout;
     private final Options options;
     private final int ranks;
@@ -112,6 +110,7 @@ public final class QuotaPlanner {
     private final ThresholdGreedy greedy;
     private final TinyExact tiny;
     private final ReplicationPlan plan;
+    private final ColumnSum columnSum;
     private final long[] columnTotals;
     private final int[] expertTotals;
     private final long[] rankLoads;
@@ -145,6 +144,7 @@ public final class QuotaPlanner {
         greedy.minTokens(options.minTokensPerReplica());
         tiny = TinyExact.applies(layout) ? new TinyExact(layout, options.minTokensPerReplica()) : null;
         plan = new ReplicationPlan(layout);
+        columnSum = ColumnSum.create(experts);
         columnTotals = new long[experts];
         expertTotals = new int[experts];
         rankLoads = new long[ranks];
@@ -192,26 +192,25 @@ public final class QuotaPlanner {
     /**
      * Plans from {@code loads[s * E + e]}, exactly R x E values.
      *
+     * <p>One pass over the matrix sums and validates its columns; with {@code --add-modules
+     * jdk.incubator.vector} it runs in SIMD {@code int} lanes, without it in a scalar loop (the
+     * same plans).
+     *
      * <p>By default the planner copies {@code loads} (into one of two buffers of its own, so a
      * rejected call leaves the last plan's source matrix intact). With {@link
      * Options#borrowInput()} it reads {@code loads} in place and the plan keeps reading it: an
      * expert with one instance answers {@link ReplicationPlan#tokens} and {@link
      * ReplicationPlan#writeReroutePrefix} from it. That saves a copy of the matrix per call (at 256
-     * ranks x 1,024 experts, 1 MiB, about a quarter of the call: 121 to 87 us), and asks the caller not to change
+     * ranks x 1,024 experts, 1 MiB, about a third of the call: 109-120 to 72-76 us), and asks the caller not to change
      * {@code loads} while it reads the plan: refilling the array for the next call changes the
      * previous plan's answers, also when that call then rejects the new values.
      */
     public ReplicationPlan plan(int[] loads) {
         Checks.notNull("loads", loads);
         Checks.sameLength("loads", loads.length, ranks * experts);
-        if (options.borrowInput()) {
-            sumColumns(loads);
-            return planFrom(loads);
-        }
-        int[] stage = spareBuffer();
-        System.arraycopy(loads, 0, stage, 0, loads.length);
-        sumColumns(stage);
-        return planFrom(stage);
+        int[] source = options.borrowInput() ? loads : spareBuffer();
+        boolean valid = columnSum.sum(loads, options.borrowInput() ? null : source, ranks, columnTotals);
+        return planFrom(source, valid);
     }
 
     /**
@@ -232,9 +231,8 @@ public final class QuotaPlanner {
             throw new IllegalArgumentException("loads: its confined arena belongs to another thread");
         }
         int[] stage = spareBuffer();
-        MemorySegment.copy(loads, INT, 0, stage, 0, ranks * experts);
-        sumColumns(stage);
-        return planFrom(stage);
+        boolean valid = columnSum.sum(loads, stage, ranks, columnTotals);
+        return planFrom(stage, valid);
     }
 
     /** The planner's buffer that the last plan does not read (it may read the other, or a borrowed array). */
@@ -243,38 +241,18 @@ public final class QuotaPlanner {
     }
 
     /**
-     * Sums each column of {@code copy} in one pass that C2 vectorizes. Values are summed as
-     * unsigned, so a negative one adds at least 2^31 and shows as a column total over
-     * {@code Integer.MAX_VALUE}, the same test as an overflow (see {@link #planFrom}). (A long[]
-     * accumulator over an int[] source also lets C2 vectorize: the arrays cannot alias.)
+     * Plans from {@code source}, whose column totals {@link ColumnSum} has just written; when they
+     * do not all fit an int ({@code valid} false) rejects it, naming a negative value if there is
+     * one, else the column over an int. On success {@code source} becomes the plan's source matrix.
      */
-    private void sumColumns(int[] copy) {
-        final long[] sum = columnTotals;
-        final int n = experts;
-        java.util.Arrays.fill(sum, 0);
-        for (int s = 0, row = 0; s < ranks; s++, row += n) {
-            for (int e = 0; e < n; e++) {
-                sum[e] += copy[row + e] & 0xFFFF_FFFFL;
-            }
-        }
-    }
-
-    /**
-     * Checks the column totals of {@code source} (a negative value or an overflow shows as a
-     * total over {@code Integer.MAX_VALUE}; which of the two is found again only on failure); on
-     * success {@code source} becomes the plan's source matrix.
-     */
-    private ReplicationPlan planFrom(int[] source) {
-        final long[] sum = columnTotals;
-        for (int e = 0; e < experts; e++) {
-            if (sum[e] > Integer.MAX_VALUE) {
-                for (int v : source) {
-                    if (v < 0) {
-                        throw negative(source);
-                    }
+    private ReplicationPlan planFrom(int[] source, boolean valid) {
+        if (!valid) {
+            for (int v : source) {
+                if (v < 0) {
+                    throw negative(source);
                 }
-                checkTotals("loads");
             }
+            checkTotals("loads");
         }
         plan.setSourceLoads(source);
         return solve(true);
