@@ -193,8 +193,9 @@ public final class QuotaPlanner {
      * Plans from {@code loads[s * E + e]}, exactly R x E values.
      *
      * <p>One pass over the matrix sums and validates its columns; with {@code --add-modules
-     * jdk.incubator.vector} it runs in SIMD {@code int} lanes, without it in a scalar loop (the
-     * same plans).
+     * jdk.incubator.vector} it runs in SIMD {@code int} lanes, without it (or with
+     * {@code -Dkeel.planners.scalar=true}, or on a CPU without 128-bit vectors) in a scalar loop:
+     * the same plans.
      *
      * <p>By default the planner copies {@code loads} (into one of two buffers of its own, so a
      * rejected call leaves the last plan's source matrix intact). With {@link

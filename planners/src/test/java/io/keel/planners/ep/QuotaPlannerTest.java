@@ -220,6 +220,39 @@ class QuotaPlannerTest {
         assertEquals(replicas, again.replicaCount());
     }
 
+    @Test
+    void badInputOnTheBorrowedAndSegmentPathsLeavesThePlanIntact() {
+        ExpertLayout layout = ExpertLayout.contiguous(4, 8, 2, 4, 64);
+        int[] loads = skewed(new SplittableRandom(5), 4, 8);
+        int[] negative = loads.clone();
+        negative[5] = -1;
+        int[] overflow = loads.clone();
+        overflow[1] = Integer.MAX_VALUE;
+        overflow[9] = Integer.MAX_VALUE;
+        // Borrowed: the plan keeps reading the good array; the rejected arrays are only read.
+        QuotaPlanner borrowing = new QuotaPlanner(layout, QuotaPlanner.Options.DEFAULTS.withBorrowInput(true));
+        int[][] prefixes = reroutePrefixes(borrowing.plan(loads));
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> borrowing.plan(negative));
+        assertTrue(ex.getMessage().contains("loads[5]"), ex.getMessage());
+        ex = assertThrows(IllegalArgumentException.class, () -> borrowing.plan(overflow));
+        assertTrue(ex.getMessage().contains("expert 1 (column 1)"), ex.getMessage());
+        assertArrayEquals(prefixes, reroutePrefixes(borrowing.lastPlan()));
+        // Segment: copied into the spare buffer, so the plan's matrix is untouched.
+        QuotaPlanner planner = new QuotaPlanner(layout);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(4L * loads.length, 4);
+            MemorySegment.copy(loads, 0, seg, ValueLayout.JAVA_INT, 0, loads.length);
+            prefixes = reroutePrefixes(planner.plan(seg));
+            MemorySegment.copy(negative, 0, seg, ValueLayout.JAVA_INT, 0, loads.length);
+            ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(seg));
+            assertTrue(ex.getMessage().contains("loads[5]"), ex.getMessage());
+            MemorySegment.copy(overflow, 0, seg, ValueLayout.JAVA_INT, 0, loads.length);
+            ex = assertThrows(IllegalArgumentException.class, () -> planner.plan(seg));
+            assertTrue(ex.getMessage().contains("expert 1 (column 1)"), ex.getMessage());
+            assertArrayEquals(prefixes, reroutePrefixes(planner.lastPlan()));
+        }
+    }
+
     private static int[][] reroutePrefixes(ReplicationPlan p) {
         int[][] out = new int[p.layout().ranks()][p.layout().experts() * p.maxInstanceCount()];
         for (int s = 0; s < out.length; s++) {

@@ -38,25 +38,37 @@ public class ColumnSum {
     }
 
     /**
-     * The fastest form this JVM runs: Panama with {@code --add-modules jdk.incubator.vector}
-     * (unless {@code -Dkeel.planners.scalar=true}), scalar otherwise.
+     * The fastest form this JVM runs: Panama with {@code --add-modules jdk.incubator.vector} on a
+     * CPU with {@code int} vectors of at least 128 bits (unless {@code -Dkeel.planners.scalar=true}),
+     * scalar otherwise. Says which at DEBUG level ({@code System.Logger} "io.keel.planners"), and at
+     * INFO when the Panama form was wanted but failed to load.
      */
     public static ColumnSum create(int cols) {
+        System.Logger log = System.getLogger("io.keel.planners");
+        ColumnSum chosen = null;
         if (PANAMA_LOADS) {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                return (ColumnSum) lookup.findConstructor(lookup.findClass(PANAMA),
-                        MethodType.methodType(void.class, int.class)).invoke(cols);
+                Class<?> c = lookup.findClass(PANAMA);
+                boolean usable = (boolean) lookup.findStatic(c, "usable", MethodType.methodType(boolean.class))
+                        .invoke();
+                if (usable) {
+                    chosen = (ColumnSum) lookup.findConstructor(c, MethodType.methodType(void.class, int.class))
+                            .invoke(cols);
+                }
             } catch (ReflectiveOperationException | LinkageError e) {
-                System.getLogger("io.keel.planners").log(System.Logger.Level.INFO,
-                        "keel column sums: scalar; the Panama form failed to load: " + e);
+                log.log(System.Logger.Level.INFO, "keel column sums: scalar; the Panama form failed to load: " + e);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
                 throw new IllegalStateException(e);
             }
         }
-        return new ColumnSum(cols);
+        if (chosen == null) {
+            chosen = new ColumnSum(cols);
+        }
+        log.log(System.Logger.Level.DEBUG, "keel column sums: " + chosen.description());
+        return chosen;
     }
 
     /** Which form this is, in words. */

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>One row per pass, not two or four: summing rows in pairs saves half the loads and stores of
  * the totals and is 10-20% faster while the matrix is in cache, but reads two streams a row apart,
- * and from memory it ran 2x slower (at 256 x 1,024, 62 against 31 us).
+ * and from memory it ran up to 2x slower (at 256 x 1,024, 46-62 against 31-37 us).
  *
  * <p>Loaded by {@link ColumnSum#create} only when {@code jdk.incubator.vector} is present.
  */
@@ -24,10 +24,21 @@ final class PanamaColumnSum extends ColumnSum {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final int[] running;
+    private long exactPasses;
 
     PanamaColumnSum(int cols) {
         super(cols);
         running = new int[cols];
+    }
+
+    /** Whether this CPU has {@code int} vectors of at least 128 bits (called through the lookup). */
+    static boolean usable() {
+        return S.vectorBitSize() >= 128;
+    }
+
+    /** How many calls fell back to the exact scalar loop (bad input); tests read it. */
+    long exactPasses() {
+        return exactPasses;
     }
 
     @Override
@@ -75,6 +86,7 @@ final class PanamaColumnSum extends ColumnSum {
             }
         }
         if ((signs.reduceLanes(VectorOperators.OR) | tailSigns) < 0) {
+            exactPasses++;
             return exact(m, rows, totals);
         }
         for (int e = 0; e < n; e++) {
