@@ -202,6 +202,7 @@ public final class EpCommand implements Runnable {
         out.put("domain", domain);
         out.put("microbatches", microbatches);
         out.put("borrowInput", options.borrowInput());
+        out.put("columnSums", QuotaPlanner.columnSumImplementation());
         summary(out, res);
         out.put("alpha", w.alpha());
         if (kind == EpEvaluation.Kind.QUOTA) {
@@ -265,6 +266,7 @@ public final class EpCommand implements Runnable {
         out.put("planner", kind.label());
         out.put("slots", slots);
         out.put("borrowInput", options.borrowInput());
+        out.put("columnSums", QuotaPlanner.columnSumImplementation());
         out.put("trace", trace.toString());
         out.put("layers", rows);
         return out;

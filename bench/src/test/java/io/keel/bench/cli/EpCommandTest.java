@@ -58,6 +58,10 @@ class EpCommandTest {
         String borrowed = run(withFlag);
         assertTrue(copied.contains("\"borrowInput\":false"), copied);
         assertTrue(borrowed.contains("\"borrowInput\":true"), borrowed);
+        // Which column sum ran (the bench tests run with the incubator module: the Panama form).
+        String form = io.keel.planners.ep.QuotaPlanner.columnSumImplementation();
+        assertTrue(form.startsWith("Panama"), form);
+        assertTrue(copied.contains("\"columnSums\":\"" + form + "\""), copied);
         for (String key : new String[] {"finalImbalance", "replicas", "lowerBoundImbalance"}) {
             assertEquals(field(copied, key), field(borrowed, key), key);
         }

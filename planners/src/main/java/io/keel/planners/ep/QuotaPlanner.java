@@ -159,6 +159,14 @@ public final class QuotaPlanner {
         bufferB = new int[ranks * experts];
     }
 
+    /**
+     * Which form sums and validates the input's columns in this JVM: "Panama N-bit int lanes" with
+     * {@code --add-modules jdk.incubator.vector}, "scalar ..." without it (the same plans).
+     */
+    public static String columnSumImplementation() {
+        return ColumnSum.implementation();
+    }
+
     /** The layout planned for. */
     public ExpertLayout layout() {
         return layout;

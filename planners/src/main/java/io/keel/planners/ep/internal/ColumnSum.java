@@ -71,6 +71,11 @@ public class ColumnSum {
         return chosen;
     }
 
+    /** Which form {@link #create} picks in this JVM, in words (e.g. "Panama 256-bit int lanes"). */
+    public static String implementation() {
+        return Chosen.DESCRIPTION;
+    }
+
     /** Which form this is, in words. */
     public String description() {
         return "scalar (C2 int-to-long loop)";
@@ -110,5 +115,10 @@ public class ColumnSum {
             }
         }
         return true;
+    }
+
+    /** The chosen form's description, found once (holder class: no cost until asked). */
+    private static final class Chosen {
+        static final String DESCRIPTION = create(1).description();
     }
 }
