@@ -161,7 +161,8 @@ public final class QuotaPlanner {
 
     /**
      * Which form sums and validates the input's columns in this JVM: "Panama N-bit int lanes" with
-     * {@code --add-modules jdk.incubator.vector}, "scalar ..." without it (the same plans).
+     * {@code --add-modules jdk.incubator.vector}, "scalar ..." without it, with
+     * {@code -Dkeel.planners.scalar=true} or on a CPU without 128-bit vectors (the same plans).
      */
     public static String columnSumImplementation() {
         return ColumnSum.implementation();
