@@ -38,6 +38,8 @@ public final class TileStreamPacker implements AutoCloseable {
     public static final int DEFAULT_TILES_PER_CHUNK = 8;
     /** Default pieces per state. */
     public static final int DEFAULT_MAX_PIECES = 8;
+    // Records are staged in one long[]: the largest Java array, in longs.
+    private static final long MAX_RECORD_WORDS = Integer.MAX_VALUE - 8;
 
     private final int maxRanks;
     private final int maxTrees;
@@ -51,13 +53,26 @@ public final class TileStreamPacker implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment seg;
     private final TileStream view;
+    // The task and destination records of a call, as the little-endian longs of the table's bytes
+    // from taskTableOffset() on, staged on the heap and copied into the segment in one bulk copy,
+    // which costs less than a checked segment store per field (RESULTS.md, "Tile packing").
+    private final long[] words;
+    // The channel ranges, staged the same way (two words per channel).
+    private final long[] channelWords;
 
-    // Streams (one per sender of a tree: the source, and every forwarding target), by hop.
+    // Streams (one per sender of a tree: the source, and every forwarding target), by hop. What a
+    // stream's tasks write is read from the plan once per call into these arrays, not once per piece.
     private final int[] flagBase;
-    private final int[] streamTree;
-    private final int[] streamNode;
     private final int[] streamHop;
-    private final int[] streamAt;
+    private final int[] streamExpert;
+    private final long[] streamOffset;
+    private final int[] streamWait;
+    private final int[] streamDestStart;
+    private final int[] streamDestCount;
+    // Destinations of all streams, each stream's run contiguous: rank, buffer offset, flag base (-1: none).
+    private final int[] destRank;
+    private final long[] destOffset;
+    private final int[] destFlag;
     private final int[] hopStart;
     private final int[] order;
     private final int[] streamRank;
@@ -96,16 +111,28 @@ public final class TileStreamPacker implements AutoCloseable {
         if (tasks >= Integer.MAX_VALUE || dests >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException("(maxTrees + maxTransfers) x maxPieces must be < 2^31, was " + tasks);
         }
+        long recordWords = (tasks * TASK_LENGTH + dests * DESTINATION_LENGTH) / Long.BYTES;
+        if (recordWords > MAX_RECORD_WORDS) {
+            throw new IllegalArgumentException("task and destination records of " + recordWords
+                    + " words exceed one staging array of " + MAX_RECORD_WORDS + "; lower maxTrees, maxTransfers or maxPieces");
+        }
         this.maxTasks = (int) tasks;
         this.arena = Arena.ofShared();
         this.seg = arena.allocate(segmentLength(maxTasks, (int) dests, maxChannels), 64);
         this.view = new TileStream(seg);
+        this.words = new long[(int) recordWords];
+        this.channelWords = new long[2 * maxChannels];
         int streams = maxTrees + maxTransfers;
         flagBase = new int[maxTransfers];
-        streamTree = new int[streams];
-        streamNode = new int[streams];
         streamHop = new int[streams];
-        streamAt = new int[streams];
+        streamExpert = new int[streams];
+        streamOffset = new long[streams];
+        streamWait = new int[streams];
+        streamDestStart = new int[streams];
+        streamDestCount = new int[streams];
+        destRank = new int[maxTransfers];
+        destOffset = new long[maxTransfers];
+        destFlag = new int[maxTransfers];
         hopStart = new int[maxTransfers + 3];
         order = new int[streams];
         streamRank = new int[streams];
@@ -185,11 +212,12 @@ public final class TileStreamPacker implements AutoCloseable {
         final long channelBase = channelOffset(taskCount, destCount);
 
         sortByHop(streams, maxHop + 1, ranks);
-        long total = writeTasks(plan, pieces, perPiece, chunks, destinationOffset(taskCount));
+        final int destWord = taskCount * (TASK_LENGTH / Long.BYTES);
+        long total = writeTasks(plan, pieces, perPiece, chunks, destWord);
+        MemorySegment.copy(words, 0, seg, LONG, taskTableOffset(),
+                destWord + destCount * (DESTINATION_LENGTH / Long.BYTES));
         int tiles = taskTileStart[taskCount];
-        for (int i = 0; i <= taskCount; i++) {
-            seg.set(INT, prefixBase + 4L * i, taskTileStart[i]);
-        }
+        MemorySegment.copy(taskTileStart, 0, seg, INT, prefixBase, taskCount + 1);
         // The prefix may end 4 bytes short of the 8-aligned channel ranges: zero the gap.
         for (long gap = prefixBase + 4L * (taskCount + 1); gap < channelBase; gap += 4) {
             seg.set(INT, gap, 0);
@@ -204,29 +232,31 @@ public final class TileStreamPacker implements AutoCloseable {
 
     /**
      * Collects the streams {@code sender} sends (all when -1): one per tree from its source, one
-     * per forwarding target; numbers a flag range per forwarding target of the whole plan (so all
-     * ranks' tables agree) and sets {@link #forwarders}, {@link #maxHop}, {@link #destsPerPiece}.
-     * Writes scratch only. Returns the stream count.
+     * per forwarding target, each with its destinations; numbers a flag range per forwarding target
+     * of the whole plan (so all ranks' tables agree) and sets {@link #forwarders}, {@link #maxHop},
+     * {@link #destsPerPiece}. Reads the plan once; writes scratch only. Returns the stream count.
      */
     private int collectStreams(RelayPlan plan, int trees, int sender) {
         int streams = 0;
         int fwd = 0;
         int deepest = 0;
-        long dests = 0;
+        int dests = 0;
         for (int t = 0, at = 0; t < trees; t++) {
             int k = plan.targetCount(t);
+            for (int j = 0; j < k; j++) {
+                flagBase[at + j] = plan.childCount(t, j) > 0 ? fwd++ : -1;
+                deepest = Math.max(deepest, plan.hops(t, j));
+            }
             if (sender < 0 || plan.source(t) == sender) {
-                dests += plan.stageOneCount(t);
-                streams = addStream(streams, t, -1, 1, at, plan.source(t));
+                dests = addStream(plan, streams++, t, 1, plan.source(t), plan.sourceOffset(t), -1,
+                        0, plan.stageOneCount(t), at, dests);
             }
             for (int j = 0; j < k; j++) {
                 int kids = plan.childCount(t, j);
-                flagBase[at + j] = kids > 0 ? fwd++ : -1;
                 if (kids > 0 && (sender < 0 || plan.target(t, j) == sender)) {
-                    dests += kids;
-                    streams = addStream(streams, t, j, plan.hops(t, j) + 1, at, plan.target(t, j));
+                    dests = addStream(plan, streams++, t, plan.hops(t, j) + 1, plan.target(t, j),
+                            plan.targetOffset(t, j), flagBase[at + j], plan.childStart(t, j), kids, at, dests);
                 }
-                deepest = Math.max(deepest, plan.hops(t, j));
             }
             at += k;
         }
@@ -234,6 +264,28 @@ public final class TileStreamPacker implements AutoCloseable {
         maxHop = deepest;
         destsPerPiece = dests;
         return streams;
+    }
+
+    /**
+     * Records stream {@code i} of tree {@code t} (sent by {@code rank} from {@code offset}, waiting on
+     * flag base {@code wait}, -1 for a source) and its destinations, the tree's nodes
+     * {@code first .. first + count}, from flat index {@code dests} on. Returns the next flat index.
+     */
+    private int addStream(RelayPlan plan, int i, int t, int hop, int rank, long offset, int wait,
+                          int first, int count, int at, int dests) {
+        streamHop[i] = hop;
+        streamRank[i] = rank;
+        streamExpert[i] = plan.expert(t);
+        streamOffset[i] = offset;
+        streamWait[i] = wait;
+        streamDestStart[i] = dests;
+        streamDestCount[i] = count;
+        for (int c = first; c < first + count; c++, dests++) {
+            destRank[dests] = plan.target(t, c);
+            destOffset[dests] = plan.targetOffset(t, c);
+            destFlag[dests] = flagBase[at + c];
+        }
+        return dests;
     }
 
     /** {@code a x b} for non-negative factors, {@code Long.MAX_VALUE} where it would overflow. */
@@ -246,7 +298,7 @@ public final class TileStreamPacker implements AutoCloseable {
      * the stage-{@code h} tasks of piece {@code r - h + 1} (see the class comment). Returns the
      * bytes written over all destinations; {@link #taskTileStart} ends up as the tile prefix.
      */
-    private long writeTasks(RelayPlan plan, int pieces, int perPiece, int chunks, long destBase) {
+    private long writeTasks(RelayPlan plan, int pieces, int perPiece, int chunks, int destWord) {
         final long s = plan.stateBytes();
         final long pieceBytes = saturatingProduct(perPiece, chunkBytes);
         int task = 0;
@@ -258,8 +310,9 @@ public final class TileStreamPacker implements AutoCloseable {
                 int p = round - h + 1;
                 long off = p * pieceBytes;
                 long bytes = Math.min(s, off + pieceBytes) - off;
+                int tiles = (int) ((bytes + tileBytes - 1) / tileBytes);
                 for (int i = hopStart[h], end = hopStart[h + 1]; i < end; i++) {
-                    int d = writeStreamTask(plan, order[i], h, off, bytes, p * perPiece, chunks, destBase, task, dest);
+                    int d = writeStreamTask(order[i], h, off, bytes, tiles, p * perPiece, chunks, destWord, task, dest);
                     total += bytes * d;
                     dest += d;
                     task++;
@@ -270,37 +323,18 @@ public final class TileStreamPacker implements AutoCloseable {
     }
 
     /** Writes stream {@code x}'s task of one piece (stage {@code h}) and its destinations; returns their count. */
-    private int writeStreamTask(RelayPlan plan, int x, int h, long off, long bytes, int firstChunk, int chunks,
-                                long destBase, int task, int dest) {
-        final int t = streamTree[x];
-        final int j = streamNode[x];
-        final int at = streamAt[x];
-        final int d;
-        final int first;
-        if (j < 0) {
-            d = plan.stageOneCount(t);
-            first = 0;
-            writeTask(task, plan.source(t), plan.sourceOffset(t) + off, bytes, dest, d, -1, 1, plan.expert(t));
-        } else {
-            d = plan.childCount(t, j);
-            first = plan.childStart(t, j);
-            writeTask(task, plan.target(t, j), plan.targetOffset(t, j) + off, bytes, dest, d,
-                    flagBase[at + j] * chunks + firstChunk, h, plan.expert(t));
-        }
+    private int writeStreamTask(int x, int h, long off, long bytes, int tiles, int firstChunk, int chunks,
+                                int destWord, int task, int dest) {
+        final int d = streamDestCount[x];
+        final int first = streamDestStart[x];
+        final int wait = streamWait[x];
+        writeTask(task, streamRank[x], streamOffset[x] + off, bytes, tiles, dest, d,
+                wait < 0 ? -1 : wait * chunks + firstChunk, h, streamExpert[x]);
         for (int c = first, end = first + d, out = dest; c < end; c++, out++) {
-            int ready = flagBase[at + c] < 0 ? -1 : flagBase[at + c] * chunks + firstChunk;
-            writeDestination(destBase, out, plan.target(t, c), ready, plan.targetOffset(t, c) + off);
+            int ready = destFlag[c] < 0 ? -1 : destFlag[c] * chunks + firstChunk;
+            writeDestination(destWord, out, destRank[c], ready, destOffset[c] + off);
         }
         return d;
-    }
-
-    private int addStream(int i, int tree, int node, int hop, int at, int rank) {
-        streamTree[i] = tree;
-        streamNode[i] = node;
-        streamHop[i] = hop;
-        streamAt[i] = at;
-        streamRank[i] = rank;
-        return i + 1;
     }
 
     /**
@@ -369,32 +403,32 @@ public final class TileStreamPacker implements AutoCloseable {
         }
     }
 
-    private void writeTask(int i, int sourceRank, long sourceOffset, long bytes, int firstDest, int dests,
+    /** Stages task {@code i}'s record (see {@link #words}) and its tile count. */
+    private void writeTask(int i, int sourceRank, long sourceOffset, long bytes, int tiles, int firstDest, int dests,
                            int waitSlot, int stage, int expert) {
         final int tileStart = taskTileStart[i];
-        long at = HEADER_LENGTH + (long) i * TASK_LENGTH;
-        int tiles = (int) ((bytes + tileBytes - 1) / tileBytes);
-        seg.set(INT, at + TASK_SOURCE_RANK_OFFSET, sourceRank);
-        seg.set(INT, at + TASK_DESTINATION_COUNT_OFFSET, dests);
-        seg.set(LONG, at + TASK_SOURCE_OFFSET_OFFSET, sourceOffset);
-        seg.set(LONG, at + TASK_BYTE_COUNT_OFFSET, bytes);
-        seg.set(INT, at + TASK_FIRST_DESTINATION_OFFSET, firstDest);
-        seg.set(INT, at + TASK_WAIT_FLAG_SLOT_OFFSET, waitSlot);
-        seg.set(INT, at + TASK_STAGE_OFFSET, stage);
-        seg.set(INT, at + TASK_EXPERT_OFFSET, expert);
-        seg.set(INT, at + TASK_TILE_COUNT_OFFSET, tiles);
-        seg.set(INT, at + TASK_TILE_COUNT_OFFSET + 4, 0);
+        final int w = i * (TASK_LENGTH / Long.BYTES);
+        words[w] = pair(sourceRank, dests);
+        words[w + 1] = sourceOffset;
+        words[w + 2] = bytes;
+        words[w + 3] = pair(firstDest, waitSlot);
+        words[w + 4] = pair(stage, expert);
+        words[w + 5] = pair(tiles, 0);
         taskBytes[i] = bytes;
         taskDests[i] = dests;
-        taskTileStart[i] = tileStart;
         taskTileStart[i + 1] = tileStart + tiles;
     }
 
-    private void writeDestination(long destBase, int i, int rank, int readySlot, long offset) {
-        long at = destBase + (long) i * DESTINATION_LENGTH;
-        seg.set(INT, at + DESTINATION_RANK_OFFSET, rank);
-        seg.set(INT, at + DESTINATION_READY_FLAG_SLOT_OFFSET, readySlot);
-        seg.set(LONG, at + DESTINATION_BUFFER_OFFSET, offset);
+    /** Stages destination record {@code i} of a table whose destinations start at word {@code destWord}. */
+    private void writeDestination(int destWord, int i, int rank, int readySlot, long offset) {
+        final int w = destWord + i * (DESTINATION_LENGTH / Long.BYTES);
+        words[w] = pair(rank, readySlot);
+        words[w + 1] = offset;
+    }
+
+    /** The little-endian long whose low four bytes are {@code first} and high four {@code second}. */
+    private static long pair(int first, int second) {
+        return (first & 0xFFFF_FFFFL) | ((long) second << 32);
     }
 
     /**
@@ -407,11 +441,16 @@ public final class TileStreamPacker implements AutoCloseable {
         int prevTile = 0;
         int c = 0;
         long max = 0;
+        long goal = 0;
+        int goalOf = -1; // the channel whose goal {@code goal} holds: three long divisions, once per channel
         for (int i = 0; i < tasks && c < channels - 1; i++) {
             long w = taskBytes[i] * taskDests[i];
             long unit = (long) tileBytes * taskDests[i];
             while (c < channels - 1) {
-                long goal = total / channels * (c + 1) + total % channels * (c + 1) / channels;
+                if (goalOf != c) {
+                    goal = total / channels * (c + 1) + total % channels * (c + 1) / channels;
+                    goalOf = c;
+                }
                 if (goal > acc + w) {
                     break;
                 }
@@ -420,7 +459,7 @@ public final class TileStreamPacker implements AutoCloseable {
                 int cutTile = taskTileStart[i] + k;
                 long cutBytes = acc + Math.min(k * unit, w);
                 max = Math.max(max, cutBytes - prevCut);
-                writeChannel(channelBase, c, prevTile, cutTile, cutBytes - prevCut);
+                writeChannel(c, prevTile, cutTile, cutBytes - prevCut);
                 prevTile = cutTile;
                 prevCut = cutBytes;
                 c++;
@@ -431,18 +470,17 @@ public final class TileStreamPacker implements AutoCloseable {
             long end = c == channels - 1 ? total : prevCut;
             int endTile = c == channels - 1 ? tiles : prevTile;
             max = Math.max(max, end - prevCut);
-            writeChannel(channelBase, c, prevTile, endTile, end - prevCut);
+            writeChannel(c, prevTile, endTile, end - prevCut);
             prevTile = endTile;
             prevCut = end;
         }
+        MemorySegment.copy(channelWords, 0, seg, LONG, channelBase, 2 * channels);
         view.maxChannelBytes = max;
     }
 
-    private void writeChannel(long channelBase, int c, int first, int end, long bytes) {
-        long at = channelBase + (long) c * CHANNEL_LENGTH;
-        seg.set(INT, at + CHANNEL_FIRST_TILE_OFFSET, first);
-        seg.set(INT, at + CHANNEL_END_TILE_OFFSET, end);
-        seg.set(LONG, at + CHANNEL_BYTES_OFFSET, bytes);
+    private void writeChannel(int c, int first, int end, long bytes) {
+        channelWords[2 * c] = pair(first, end);
+        channelWords[2 * c + 1] = bytes;
     }
 
     private void writeHeader(int tasks, int tiles, int dests, int flags, int channels, int stageTwo, long total) {

@@ -305,6 +305,10 @@ class TileStreamPackerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TileStreamPacker(4, Integer.MAX_VALUE, 1, 1, 1, 1, 1));
         assertTrue(e.getMessage().contains("maxPieces must be < 2^31"), e.getMessage());
+        // Under 2^31 tasks, but records of more words than one staging long[] holds: refused before allocating.
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TileStreamPacker(4, 1 << 27, 1 << 27, 2, 1, 1, 1));
+        assertTrue(e.getMessage().contains("exceed one staging array"), e.getMessage());
     }
 
     @Test
