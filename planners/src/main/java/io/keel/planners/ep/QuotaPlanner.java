@@ -117,12 +117,18 @@ public final class QuotaPlanner {
     private final int[] usedSlots;
     private final int[] replicaCursor;
     private final int[] residualSource;
+    // Replicated experts' source columns, gathered GATHER_BLOCK at a time in one pass down the rows
+    // (column j of a block at gathered[j * ranks ..]): reading a column alone strides a whole row
+    // per element, and rows a power of two apart share the same few cache sets.
+    private final int[] gathered;
+    private final int[] gatheredExpert;
     private final int[] residualNeed;
     private final int[] instanceLocal;
     private final LargestRemainderSplit splitter;
     private final int[] bufferA;
     private final int[] bufferB;
     private int probes;
+    private static final int GATHER_BLOCK = 32;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
@@ -152,6 +158,8 @@ public final class QuotaPlanner {
         int maxReplicated = Math.min(ranks * layout.slotsPerRank(), experts);
         replicaCursor = new int[maxReplicated + 1];
         residualSource = new int[ranks];
+        gathered = new int[GATHER_BLOCK * ranks];
+        gatheredExpert = new int[GATHER_BLOCK];
         residualNeed = new int[domainSize];
         instanceLocal = new int[domainSize];
         splitter = new LargestRemainderSplit(ranks);
@@ -422,21 +430,40 @@ public final class QuotaPlanner {
                 off += expertTotals[e] - src[layout.homeRank(e) * experts + e];
             }
         }
-        for (int rep = 0, m = p.replicatedExpertCount(); rep < m; rep++) {
-            off += splitExpert(p, src, p.replicatedExpert(rep), rep);
+        for (int first = 0, m = p.replicatedExpertCount(); first < m; first += GATHER_BLOCK) {
+            int block = Math.min(GATHER_BLOCK, m - first);
+            gather(p, src, first, block);
+            for (int j = 0; j < block; j++) {
+                off += splitExpert(p, j * ranks, gatheredExpert[j], first + j);
+            }
         }
         return off;
     }
 
-    /** Splits expert {@code e}'s tokens over its instances; returns the tokens sent off their source. */
-    private long splitExpert(ReplicationPlan p, int[] src, int e, int rep) {
+    /** Copies the source columns of replicated experts {@code first .. first + block} into {@link #gathered}, row by row. */
+    private void gather(ReplicationPlan p, int[] src, int first, int block) {
+        final int[] ids = gatheredExpert;
+        final int[] out = gathered;
+        for (int j = 0; j < block; j++) {
+            ids[j] = p.replicatedExpert(first + j);
+        }
+        for (int s = 0, row = 0; s < ranks; s++, row += experts) {
+            for (int j = 0, o = s; j < block; j++, o += ranks) {
+                out[o] = src[row + ids[j]];
+            }
+        }
+    }
+
+    /**
+     * Splits expert {@code e}'s tokens (its source column at {@code gathered[column ..]}) over its
+     * instances; returns the tokens sent off their source.
+     */
+    private long splitExpert(ReplicationPlan p, int column, int e, int rep) {
         final int c = p.instanceCount(e);
         final int[] left = residualSource;
         final int[] need = residualNeed;
         final int[] local = instanceLocal;
-        for (int s = 0, i = e; s < ranks; s++, i += experts) {
-            left[s] = src[i];
-        }
+        System.arraycopy(gathered, column, left, 0, ranks);
         final boolean locality = options.localityAware();
         int total = 0;
         for (int j = 0; j < c; j++) {
