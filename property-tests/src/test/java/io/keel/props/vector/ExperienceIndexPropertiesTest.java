@@ -238,6 +238,8 @@ class ExperienceIndexPropertiesTest {
             assertEquals(steps, index.stepCount());
             assertEquals(Arrays.asList(workflows), Arrays.asList(index.workflowCount()));
         });
-        assertTrue(examples[0] >= 1000, "examples run: " + examples[0]);
+        // QuickTheories drops a generated example now and then (999 of 1,000 in about one run in
+        // 2,000, measured with 0.26), so the guard that the property really ran asks for 99%.
+        assertTrue(examples[0] >= 990, "examples run: " + examples[0]);
     }
 }
