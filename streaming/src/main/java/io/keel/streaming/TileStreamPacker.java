@@ -40,6 +40,18 @@ public final class TileStreamPacker implements AutoCloseable {
     public static final int DEFAULT_MAX_PIECES = 8;
     // Records are staged in one long[]: the largest Java array, in longs.
     private static final long MAX_RECORD_WORDS = Integer.MAX_VALUE - 8;
+    // Where each staged word sits in its record, from TileTaskDescriptor's field offsets; an int
+    // pair shares a word (low half at the lower offset), which the class initializer checks.
+    private static final int TASK_RANK_WORD = wordOfPair(TASK_SOURCE_RANK_OFFSET, TASK_DESTINATION_COUNT_OFFSET);
+    private static final int TASK_OFFSET_WORD = wordOf(TASK_SOURCE_OFFSET_OFFSET);
+    private static final int TASK_BYTES_WORD = wordOf(TASK_BYTE_COUNT_OFFSET);
+    private static final int TASK_DEST_WORD = wordOfPair(TASK_FIRST_DESTINATION_OFFSET, TASK_WAIT_FLAG_SLOT_OFFSET);
+    private static final int TASK_STAGE_WORD = wordOfPair(TASK_STAGE_OFFSET, TASK_EXPERT_OFFSET);
+    private static final int TASK_TILES_WORD = wordOf(TASK_TILE_COUNT_OFFSET);
+    private static final int DEST_RANK_WORD = wordOfPair(DESTINATION_RANK_OFFSET, DESTINATION_READY_FLAG_SLOT_OFFSET);
+    private static final int DEST_OFFSET_WORD = wordOf(DESTINATION_BUFFER_OFFSET);
+    private static final int CHANNEL_TILES_WORD = wordOfPair(CHANNEL_FIRST_TILE_OFFSET, CHANNEL_END_TILE_OFFSET);
+    private static final int CHANNEL_BYTES_WORD = wordOf(CHANNEL_BYTES_OFFSET);
 
     private final int maxRanks;
     private final int maxTrees;
@@ -57,7 +69,7 @@ public final class TileStreamPacker implements AutoCloseable {
     // from taskTableOffset() on, staged on the heap and copied into the segment in one bulk copy,
     // which costs less than a checked segment store per field (RESULTS.md, "Tile packing").
     private final long[] words;
-    // The channel ranges, staged the same way (two words per channel).
+    // The channel ranges, staged the same way.
     private final long[] channelWords;
 
     // Streams (one per sender of a tree: the source, and every forwarding target), by hop. What a
@@ -121,7 +133,7 @@ public final class TileStreamPacker implements AutoCloseable {
         this.seg = arena.allocate(segmentLength(maxTasks, (int) dests, maxChannels), 64);
         this.view = new TileStream(seg);
         this.words = new long[(int) recordWords];
-        this.channelWords = new long[2 * maxChannels];
+        this.channelWords = new long[maxChannels * (CHANNEL_LENGTH / Long.BYTES)];
         int streams = maxTrees + maxTransfers;
         flagBase = new int[maxTransfers];
         streamHop = new int[streams];
@@ -329,10 +341,9 @@ public final class TileStreamPacker implements AutoCloseable {
         final int first = streamDestStart[x];
         final int wait = streamWait[x];
         writeTask(task, streamRank[x], streamOffset[x] + off, bytes, tiles, dest, d,
-                wait < 0 ? -1 : wait * chunks + firstChunk, h, streamExpert[x]);
+                flagSlot(wait, chunks, firstChunk), h, streamExpert[x]);
         for (int c = first, end = first + d, out = dest; c < end; c++, out++) {
-            int ready = destFlag[c] < 0 ? -1 : destFlag[c] * chunks + firstChunk;
-            writeDestination(destWord, out, destRank[c], ready, destOffset[c] + off);
+            writeDestination(destWord, out, destRank[c], flagSlot(destFlag[c], chunks, firstChunk), destOffset[c] + off);
         }
         return d;
     }
@@ -408,12 +419,12 @@ public final class TileStreamPacker implements AutoCloseable {
                            int waitSlot, int stage, int expert) {
         final int tileStart = taskTileStart[i];
         final int w = i * (TASK_LENGTH / Long.BYTES);
-        words[w] = pair(sourceRank, dests);
-        words[w + 1] = sourceOffset;
-        words[w + 2] = bytes;
-        words[w + 3] = pair(firstDest, waitSlot);
-        words[w + 4] = pair(stage, expert);
-        words[w + 5] = pair(tiles, 0);
+        words[w + TASK_RANK_WORD] = pair(sourceRank, dests);
+        words[w + TASK_OFFSET_WORD] = sourceOffset;
+        words[w + TASK_BYTES_WORD] = bytes;
+        words[w + TASK_DEST_WORD] = pair(firstDest, waitSlot);
+        words[w + TASK_STAGE_WORD] = pair(stage, expert);
+        words[w + TASK_TILES_WORD] = pair(tiles, 0); // the 4 bytes after the tile count are reserved: 0
         taskBytes[i] = bytes;
         taskDests[i] = dests;
         taskTileStart[i + 1] = tileStart + tiles;
@@ -422,13 +433,34 @@ public final class TileStreamPacker implements AutoCloseable {
     /** Stages destination record {@code i} of a table whose destinations start at word {@code destWord}. */
     private void writeDestination(int destWord, int i, int rank, int readySlot, long offset) {
         final int w = destWord + i * (DESTINATION_LENGTH / Long.BYTES);
-        words[w] = pair(rank, readySlot);
-        words[w + 1] = offset;
+        words[w + DEST_RANK_WORD] = pair(rank, readySlot);
+        words[w + DEST_OFFSET_WORD] = offset;
     }
 
     /** The little-endian long whose low four bytes are {@code first} and high four {@code second}. */
     private static long pair(int first, int second) {
         return (first & 0xFFFF_FFFFL) | ((long) second << 32);
+    }
+
+    /** The word of an 8-byte field at byte {@code offset} of its record. */
+    private static int wordOf(int offset) {
+        if (offset % Long.BYTES != 0) {
+            throw new IllegalStateException("field at byte " + offset + " is not 8-aligned");
+        }
+        return offset / Long.BYTES;
+    }
+
+    /** The word of two int fields, {@code low} at its low half and {@code high} right after. */
+    private static int wordOfPair(int low, int high) {
+        if (high != low + Integer.BYTES) {
+            throw new IllegalStateException("fields at bytes " + low + " and " + high + " do not share a word");
+        }
+        return wordOf(low);
+    }
+
+    /** Flag slot of chunk {@code firstChunk} for a flag range starting at {@code base}; -1 when there is none. */
+    private static int flagSlot(int base, int chunks, int firstChunk) {
+        return base < 0 ? -1 : base * chunks + firstChunk;
     }
 
     /**
@@ -441,16 +473,11 @@ public final class TileStreamPacker implements AutoCloseable {
         int prevTile = 0;
         int c = 0;
         long max = 0;
-        long goal = 0;
-        int goalOf = -1; // the channel whose goal {@code goal} holds: three long divisions, once per channel
+        long goal = channelGoal(total, channels, 0); // three long divisions: once per channel, not per task
         for (int i = 0; i < tasks && c < channels - 1; i++) {
             long w = taskBytes[i] * taskDests[i];
             long unit = (long) tileBytes * taskDests[i];
             while (c < channels - 1) {
-                if (goalOf != c) {
-                    goal = total / channels * (c + 1) + total % channels * (c + 1) / channels;
-                    goalOf = c;
-                }
                 if (goal > acc + w) {
                     break;
                 }
@@ -463,6 +490,7 @@ public final class TileStreamPacker implements AutoCloseable {
                 prevTile = cutTile;
                 prevCut = cutBytes;
                 c++;
+                goal = channelGoal(total, channels, c);
             }
             acc += w;
         }
@@ -474,13 +502,19 @@ public final class TileStreamPacker implements AutoCloseable {
             prevTile = endTile;
             prevCut = end;
         }
-        MemorySegment.copy(channelWords, 0, seg, LONG, channelBase, 2 * channels);
+        MemorySegment.copy(channelWords, 0, seg, LONG, channelBase, channels * (CHANNEL_LENGTH / Long.BYTES));
         view.maxChannelBytes = max;
     }
 
+    /** Bytes written by the end of channel {@code c}: {@code total * (c + 1) / channels} without overflow. */
+    private static long channelGoal(long total, int channels, int c) {
+        return total / channels * (c + 1) + total % channels * (c + 1) / channels;
+    }
+
     private void writeChannel(int c, int first, int end, long bytes) {
-        channelWords[2 * c] = pair(first, end);
-        channelWords[2 * c + 1] = bytes;
+        final int w = c * (CHANNEL_LENGTH / Long.BYTES);
+        channelWords[w + CHANNEL_TILES_WORD] = pair(first, end);
+        channelWords[w + CHANNEL_BYTES_WORD] = bytes;
     }
 
     private void writeHeader(int tasks, int tiles, int dests, int flags, int channels, int stageTwo, long total) {

@@ -101,6 +101,9 @@ public final class QuotaPlanner {
         }
     }
 
+    /** Replicated experts whose source columns one pass down the matrix gathers (see {@link #gathered}). */
+    private static final int GATHER_BLOCK = 32;
+
     private final ExpertLayout layout;
     private final Options options;
     private final int ranks;
@@ -128,7 +131,6 @@ public final class QuotaPlanner {
     private final int[] bufferA;
     private final int[] bufferB;
     private int probes;
-    private static final int GATHER_BLOCK = 32;
 
     /** A planner with {@link Options#DEFAULTS}. */
     public QuotaPlanner(ExpertLayout layout) {
